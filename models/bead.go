@@ -9,9 +9,11 @@ import (
 const MaxTitleLen = 500
 
 // Bead is one issue record. Field order follows the original beads JSONL key
-// order (spec §4.7) so that encoding keeps it; Extra holds top-level keys gt
-// does not know, which import keeps and export writes back after the known
-// ones.
+// order (spec §4.7); Extra holds top-level keys gt does not know, which import
+// keeps and export writes back after the known ones. Bead has its own
+// MarshalJSON/UnmarshalJSON (bead_json.go): beware that embedding Bead in
+// another struct promotes MarshalJSON and hides the outer fields; use
+// Bead.JSONWith to add keys instead.
 type Bead struct {
 	ID                 string          `json:"id"`
 	Title              string          `json:"title"`
@@ -52,6 +54,11 @@ type Bead struct {
 	RoleType           string          `json:"role_type,omitempty"`
 	Rig                string          `json:"rig,omitempty"`
 	MolType            string          `json:"mol_type,omitempty"`
+
+	// OriginalType is the type a tombstone had before deletion (original
+	// beads key "original_type"). It is not in the §4.7 key list, so JSON
+	// encoding writes it among the unknown keys, sorted by name.
+	OriginalType string `json:"original_type,omitempty"`
 
 	// Extra holds unknown top-level keys met on import, kept verbatim.
 	Extra map[string]json.RawMessage `json:"-"`

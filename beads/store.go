@@ -1,0 +1,427 @@
+package beads
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Sentinel errors; test with errors.Is.
+var (
+	// ErrNotFound: no bead has the given ID (or partial ID).
+	ErrNotFound = errors.New("issue not found")
+	// ErrAmbiguous: a partial ID matches several beads.
+	ErrAmbiguous = errors.New("ambiguous issue id")
+	// ErrExists: an explicit ID or external_ref is already taken.
+	ErrExists = errors.New("issue already exists")
+	// ErrBlocked: the bead cannot be closed while it is blocked.
+	ErrBlocked = errors.New("issue is blocked")
+	// ErrCycle: the dependency would create a cycle.
+	ErrCycle = errors.New("dependency cycle")
+	// ErrAlreadyClaimed: Claim found another assignee.
+	ErrAlreadyClaimed = errors.New("issue already claimed")
+	// ErrInvalid: a field value or argument is invalid.
+	ErrInvalid = errors.New("invalid value")
+)
+
+// notFoundError carries the spec's message for a missing bead.
+type notFoundError struct{ query string }
+
+func (e *notFoundError) Error() string { return fmt.Sprintf("no issue found matching %q", e.query) }
+
+func (e *notFoundError) Is(target error) bool { return target == ErrNotFound }
+
+func errNotFound(q string) error { return &notFoundError{query: q} }
+
+// invalidf formats a validation error that matches ErrInvalid.
+func invalidf(format string, args ...any) error {
+	return &invalidError{msg: fmt.Sprintf(format, args...)}
+}
+
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string { return e.msg }
+
+func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
+
+// Store is an open beads database. It is safe for concurrent use; separate
+// processes may open the same file (SQLite WAL + BEGIN IMMEDIATE).
+type Store struct {
+	db      *sql.DB // writes: every transaction is BEGIN IMMEDIATE
+	rdb     *sql.DB // reads: deferred transactions, never take the write lock
+	path    string
+	rebuilt int
+	wasRebu bool
+}
+
+// dsnParams are the connection settings of spec §4.1.
+const dsnParams = "_journal_mode=WAL&_busy_timeout=30000&_foreign_keys=on&_synchronous=NORMAL"
+
+// Open opens (creating if missing) the SQLite database at dbPath, runs the
+// embedded numbered migrations, and, if the database file did not exist but
+// issues.jsonl exists beside it, rebuilds the beads from that file (see
+// Rebuilt).
+func Open(ctx context.Context, dbPath string) (*Store, error) {
+	if dbPath == "" {
+		return nil, fmt.Errorf("open beads db: empty path")
+	}
+	if strings.ContainsAny(dbPath, "?#") {
+		return nil, fmt.Errorf("open beads db %s: path must not contain '?' or '#'", dbPath)
+	}
+	if err := os.MkdirAll(filepath.Dir(dbPath), 0o755); err != nil {
+		return nil, fmt.Errorf("open beads db %s: %w", dbPath, err)
+	}
+	_, statErr := os.Stat(dbPath)
+	missing := errors.Is(statErr, fs.ErrNotExist)
+
+	s, err := openPools(dbPath)
+	if err != nil {
+		return nil, err
+	}
+	var jsonl []byte
+	if missing {
+		data, err := os.ReadFile(s.JSONLPath())
+		switch {
+		case err == nil:
+			jsonl = data
+		case errors.Is(err, fs.ErrNotExist):
+		default:
+			_ = s.Close()
+			return nil, fmt.Errorf("open beads db %s: read %s: %w", dbPath, s.JSONLPath(), err)
+		}
+	}
+	err = s.Write(ctx, "system:migrate", func(tx *Tx) error {
+		if err := migrate(tx); err != nil {
+			return err
+		}
+		if jsonl == nil {
+			return nil
+		}
+		// Another process may have rebuilt the new file first.
+		var n int
+		if err := tx.tx.QueryRowContext(tx.ctx, `SELECT count(*) FROM issues`).Scan(&n); err != nil {
+			return fmt.Errorf("count issues: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+		res, err := tx.importJSONL(bytes.NewReader(jsonl), filepath.Base(s.JSONLPath()), false)
+		if err != nil {
+			return err
+		}
+		s.rebuilt = res.Created + res.Updated + res.Unchanged
+		s.wasRebu = true
+		return nil
+	})
+	if err != nil {
+		_ = s.Close()
+		if missing {
+			// Leave no half-made database behind: the next open retries.
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				_ = os.Remove(dbPath + suffix)
+			}
+		}
+		return nil, fmt.Errorf("open beads db %s: %w", dbPath, err)
+	}
+	return s, nil
+}
+
+func openPools(dbPath string) (*Store, error) {
+	w, err := sql.Open("sqlite3", dbPath+"?"+dsnParams+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open beads db %s: %w", dbPath, err)
+	}
+	r, err := sql.Open("sqlite3", dbPath+"?"+dsnParams+"&_txlock=deferred")
+	if err != nil {
+		_ = w.Close()
+		return nil, fmt.Errorf("open beads db %s: %w", dbPath, err)
+	}
+	// Idle connections keep the page cache warm; few are needed.
+	w.SetMaxIdleConns(2)
+	r.SetMaxIdleConns(4)
+	return &Store{db: w, rdb: r, path: dbPath}, nil
+}
+
+// migrate applies the embedded migrations newer than PRAGMA user_version,
+// inside the caller's write transaction.
+func migrate(tx *Tx) error {
+	var version int
+	if err := tx.tx.QueryRowContext(tx.ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return fmt.Errorf("read migrations: %w", err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		num, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: bad number: %w", name, err)
+		}
+		if num <= version {
+			continue
+		}
+		body, err := migrationFS.ReadFile("migrations/" + name)
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.tx.ExecContext(tx.ctx, string(body)); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.tx.ExecContext(tx.ctx, fmt.Sprintf("PRAGMA user_version = %d", num)); err != nil {
+			return fmt.Errorf("migration %s: set version: %w", name, err)
+		}
+		version = num
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return errors.Join(s.db.Close(), s.rdb.Close())
+}
+
+// DBPath is the database file path given to Open.
+func (s *Store) DBPath() string { return s.path }
+
+// JSONLPath is issues.jsonl beside the database file.
+func (s *Store) JSONLPath() string { return filepath.Join(filepath.Dir(s.path), "issues.jsonl") }
+
+// Rebuilt reports whether Open rebuilt the database from issues.jsonl and
+// how many issues it loaded. The caller prints
+// "Rebuilt beads.db from issues.jsonl (N issues)".
+func (s *Store) Rebuilt() (n int, ok bool) { return s.rebuilt, s.wasRebu }
+
+// maxWriteRetries is how often Write retries on SQLITE_BUSY (spec §4.1).
+const maxWriteRetries = 5
+
+// Write runs fn in one BEGIN IMMEDIATE transaction, retried up to 5 times
+// with exponential backoff from 10 ms when SQLite reports BUSY or LOCKED. fn
+// may run more than once, so it must not have side effects outside tx.
+// actor is recorded in created_by and in audit rows.
+func (s *Store) Write(ctx context.Context, actor string, fn func(tx *Tx) error) error {
+	backoff := 10 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		err := s.writeOnce(ctx, actor, fn)
+		if err == nil || !isBusy(err) || attempt == maxWriteRetries {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("write: %w (after %v)", ctx.Err(), err)
+		case <-time.After(backoff):
+		}
+		backoff *= 2
+	}
+}
+
+func (s *Store) writeOnce(ctx context.Context, actor string, fn func(tx *Tx) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, ctx: ctx, actor: actor, store: s}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		_ = sqlTx.Rollback()
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked
+	}
+	return false
+}
+
+// read runs fn in one deferred read transaction (a consistent snapshot).
+func (s *Store) read(ctx context.Context, fn func(r reader) error) error {
+	sqlTx, err := s.rdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer func() { _ = sqlTx.Rollback() }()
+	return fn(reader{q: sqlTx, ctx: ctx})
+}
+
+// Tx is one write transaction handed to the function given to Store.Write.
+// It is valid only inside that function. Reads on Tx see the transaction's
+// own writes.
+type Tx struct {
+	tx    *sql.Tx
+	ctx   context.Context
+	actor string
+	store *Store
+}
+
+// Actor is the actor given to Store.Write.
+func (t *Tx) Actor() string { return t.actor }
+
+func (t *Tx) r() reader { return reader{q: t.tx, ctx: t.ctx} }
+
+// querier is what *sql.Tx offers to the read helpers.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// reader carries a querier and its context into the shared read helpers.
+type reader struct {
+	q   querier
+	ctx context.Context
+}
+
+// ---- config and prefixes ----
+
+const (
+	configPrefix   = "issue_prefix"
+	configPrefixes = "prefixes"
+)
+
+var prefixRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{0,19}$`)
+
+// ValidatePrefix checks a beads prefix against ^[a-zA-Z][a-zA-Z0-9-]{0,19}$.
+func ValidatePrefix(p string) error {
+	if !prefixRE.MatchString(p) {
+		return invalidf("invalid prefix %q: must match ^[a-zA-Z][a-zA-Z0-9-]{0,19}$", p)
+	}
+	return nil
+}
+
+// GetConfig reads a config value; ok is false when the key is not set.
+func (s *Store) GetConfig(ctx context.Context, key string) (value string, ok bool, err error) {
+	err = s.read(ctx, func(r reader) error {
+		value, ok, err = r.getConfig(key)
+		return err
+	})
+	return value, ok, err
+}
+
+// GetConfig reads a config value inside the transaction.
+func (t *Tx) GetConfig(key string) (string, bool, error) { return t.r().getConfig(key) }
+
+func (r reader) getConfig(key string) (string, bool, error) {
+	var v string
+	err := r.q.QueryRowContext(r.ctx, `SELECT value FROM config WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("get config %s: %w", key, err)
+	}
+	return v, true, nil
+}
+
+// SetConfig writes a config value in its own transaction.
+func (s *Store) SetConfig(ctx context.Context, key, value string) error {
+	return s.Write(ctx, "", func(tx *Tx) error { return tx.SetConfig(key, value) })
+}
+
+// SetConfig writes a config value.
+func (t *Tx) SetConfig(key, value string) error {
+	if key == "" {
+		return invalidf("config key is required")
+	}
+	_, err := t.tx.ExecContext(t.ctx,
+		`INSERT INTO config(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("set config %s: %w", key, err)
+	}
+	return nil
+}
+
+// DefaultPrefix is config "issue_prefix", the prefix of beads created
+// without an explicit one.
+func (s *Store) DefaultPrefix(ctx context.Context) (string, error) {
+	v, ok, err := s.GetConfig(ctx, configPrefix)
+	if err != nil {
+		return "", err
+	}
+	if !ok || v == "" {
+		return "", invalidf("no issue prefix configured (run bd init --prefix P)")
+	}
+	return v, nil
+}
+
+// SetDefaultPrefix validates p, registers it and makes it the default.
+func (s *Store) SetDefaultPrefix(ctx context.Context, p string) error {
+	if err := ValidatePrefix(p); err != nil {
+		return err
+	}
+	return s.Write(ctx, "", func(tx *Tx) error {
+		if err := tx.addPrefix(p); err != nil {
+			return err
+		}
+		return tx.SetConfig(configPrefix, p)
+	})
+}
+
+// AddPrefix validates and registers a prefix (idempotent).
+func (s *Store) AddPrefix(ctx context.Context, p string) error {
+	if err := ValidatePrefix(p); err != nil {
+		return err
+	}
+	return s.Write(ctx, "", func(tx *Tx) error { return tx.addPrefix(p) })
+}
+
+func (t *Tx) addPrefix(p string) error {
+	list, err := t.r().prefixes()
+	if err != nil {
+		return err
+	}
+	for _, have := range list {
+		if have == p {
+			return nil
+		}
+	}
+	list = append(list, p)
+	sort.Strings(list)
+	return t.SetConfig(configPrefixes, strings.Join(list, ","))
+}
+
+// Prefixes lists the registered prefixes, sorted.
+func (s *Store) Prefixes(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.read(ctx, func(r reader) error {
+		var err error
+		out, err = r.prefixes()
+		return err
+	})
+	return out, err
+}
+
+func (r reader) prefixes() ([]string, error) {
+	v, ok, err := r.getConfig(configPrefixes)
+	if err != nil || !ok || v == "" {
+		return nil, err
+	}
+	return strings.Split(v, ","), nil
+}
