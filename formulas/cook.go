@@ -3,6 +3,7 @@ package formulas
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -44,6 +45,8 @@ type Proto struct {
 	RootDescription string
 	Phase           string
 	Vars            []ProtoVar
+	// Given holds the --var values as given, declared or not.
+	Given map[string]string
 	// Steps are in pour order: dependency order among siblings, each gate
 	// right after its step, children after their parent.
 	Steps    []ProtoStep
@@ -104,7 +107,10 @@ func (p *Proto) Step(id string) (ProtoStep, bool) {
 
 // VarValues returns the values the cook used, by name.
 func (p *Proto) VarValues() map[string]string {
-	out := map[string]string{}
+	out := maps.Clone(p.Given)
+	if out == nil {
+		out = map[string]string{}
+	}
 	for _, v := range p.Vars {
 		if v.Set {
 			out[v.Name] = v.Value
@@ -149,7 +155,13 @@ type cooker struct {
 	opt   CookOptions
 	d     diags
 	cache map[string]*File
+	// expanded counts the steps loops have produced, against maxSteps.
+	expanded int
 }
+
+// maxSteps bounds how many steps loops may produce in one cook, so nested
+// loops cannot explode into millions of beads.
+const maxSteps = 5000
 
 func (c *cooker) fail() error {
 	return &ValidationError{Diagnostics: c.d.errors(), Warnings: c.d.warnings()}
@@ -611,6 +623,11 @@ func (c *cooker) expandLoops(steps []*models.Step, vals map[string]string) []*mo
 		}
 		bodyIDs := map[string]bool{}
 		walk(s.Loop.Body, func(b *models.Step) { bodyIDs[b.ID] = true })
+		c.expanded += len(iters) * len(bodyIDs)
+		if c.expanded > maxSteps {
+			c.d.errorf(s.Loop.Pos, "loop %q: the formula expands to more than %d steps", s.ID, maxSteps)
+			continue
+		}
 		prev := slices.Clone(s.Needs)
 		for n, val := range iters {
 			prefix := fmt.Sprintf("%s.iter%d.", s.ID, n+1)
@@ -654,10 +671,14 @@ func (c *cooker) expandLoops(steps []*models.Step, vals map[string]string) []*mo
 }
 
 func replaceAll(s string, repl map[string]string) string {
-	for k, v := range repl {
-		s = strings.ReplaceAll(s, k, v)
+	keys := slices.Sorted(maps.Keys(repl))
+	pairs := make([]string, 0, 2*len(keys))
+	for _, k := range keys {
+		pairs = append(pairs, k, repl[k])
 	}
-	return s
+	// One pass, longest match first at each position: values are never
+	// re-scanned, so the result does not depend on map order.
+	return strings.NewReplacer(pairs...).Replace(s)
 }
 
 // loopValues returns the loop variable's value for each iteration.
@@ -995,7 +1016,7 @@ func (c *cooker) checkValues(f *models.Formula, vals map[string]string) {
 		}
 		if v.Pattern != "" {
 			if re, err := regexp.Compile(v.Pattern); err == nil && !re.MatchString(val) {
-				c.d.errorf(v.Pos, "vars.%s: value %q does not match pattern %q", v.Name, val, v.Pattern)
+				c.d.errorf(v.Pos, "vars.%s: value %q does not match pattern \"%s\"", v.Name, val, v.Pattern)
 			}
 		}
 	}
@@ -1059,6 +1080,10 @@ func (c *cooker) applyConditions(steps []*models.Step, vals map[string]string) [
 func (c *cooker) build(f *models.Formula, vals map[string]string) *Proto {
 	p := &Proto{
 		Formula: f.Name, Type: f.Type, Version: f.Version, Phase: f.Phase,
+		Given: maps.Clone(c.opt.Vars),
+	}
+	if p.Given == nil {
+		p.Given = map[string]string{}
 	}
 	declared := map[string]bool{}
 	for _, v := range f.Vars {

@@ -600,7 +600,11 @@ func (p *parser) adviceSteps(v any, path, label string) []*models.Step {
 func checkFile(file *File, d *diags) {
 	f := file.Formula
 	if strings.TrimSpace(f.Name) == "" {
-		d.errorf(file.at("formula"), "formula: name is required")
+		pos := file.at("formula")
+		if pos.Line == 0 {
+			pos.Line, pos.Col = 1, 1 // no key to point at: the document
+		}
+		d.errorf(pos, "formula: name is required")
 	} else if stem := strings.TrimSuffix(filepath.Base(file.Path), FileSuffix); strings.HasSuffix(filepath.Base(file.Path), FileSuffix) && stem != f.Name {
 		d.warnf(file.at("formula"), "formula name %q differs from the file name %q", f.Name, stem)
 	}
@@ -667,7 +671,7 @@ func checkVarDecl(v *models.Var, d *diags) {
 			d.errorf(v.Pos, "vars.%s: default %q not in enum [%s]", v.Name, *v.Default, strings.Join(v.Enum, ", "))
 		}
 		if re != nil && *v.Default != "" && !re.MatchString(*v.Default) {
-			d.errorf(v.Pos, "vars.%s: default %q does not match pattern %q", v.Name, *v.Default, v.Pattern)
+			d.errorf(v.Pos, "vars.%s: default %q does not match pattern \"%s\"", v.Name, *v.Default, v.Pattern)
 		}
 	}
 }
