@@ -151,6 +151,7 @@ func newBDCommand(e *env) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          rejectUnknown,
+		RunE:          groupHelp, // runnable, so rejectUnknown sees stray words
 	}
 	root.PersistentFlags().Bool("json", false, "print JSON")
 	root.PersistentFlags().String("actor", "", "who is acting (default $BD_ACTOR, else the role of this directory)")
