@@ -214,12 +214,12 @@ func TestResolve(t *testing.T) {
 	}{
 		{"gt-abc12", "gt-abc12", ""},
 		{"gt-abc12.1", "gt-abc12.1", ""},
-		{"abc12", "gt-abc12", ""},             // exact hash
-		{"gt-abc1", "gt-abc12", ""},           // prefix; children collapse into their parent
-		{"abd", "gt-abd99", ""},               // hash prefix
-		{"q12", "gt-q1234", ""},               // hash prefix
-		{"xyz", "hq-cv-xyz22", ""},            // hash after the last dash
-		{"  gt-abd99 ", "gt-abd99", ""},       // trimmed
+		{"abc12", "gt-abc12", ""},       // exact hash
+		{"gt-abc1", "gt-abc12", ""},     // prefix; children collapse into their parent
+		{"abd", "gt-abd99", ""},         // hash prefix
+		{"q12", "gt-q1234", ""},         // hash prefix
+		{"xyz", "hq-cv-xyz22", ""},      // hash after the last dash
+		{"  gt-abd99 ", "gt-abd99", ""}, // trimmed
 		{"gt-ab", "", `ambiguous ID "gt-ab" matches 2 issues: [gt-abc12 gt-abd99]`},
 		{"abc", "", `ambiguous ID "abc" matches 2 issues: [gt-abc12 mp-abc77]`},
 		{"zzz", "", `no issue found matching "zzz"`},

@@ -56,6 +56,13 @@ func invalidf(format string, args ...any) error {
 
 type invalidError struct{ msg string }
 
+// existsError is a conflict (ID or external_ref taken) that matches ErrExists.
+type existsError struct{ msg string }
+
+func (e *existsError) Error() string { return e.msg }
+
+func (e *existsError) Is(target error) bool { return target == ErrExists }
+
 func (e *invalidError) Error() string { return e.msg }
 
 func (e *invalidError) Is(target error) bool { return target == ErrInvalid }

@@ -321,7 +321,7 @@ func (t *Tx) checkExternalRef(id, ref string) error {
 	if err != nil {
 		return fmt.Errorf("check external_ref: %w", err)
 	}
-	return fmt.Errorf("external_ref %q is already used by %s: %w", ref, other, ErrExists)
+	return &existsError{msg: fmt.Sprintf("external_ref %q is already used by %s", ref, other)}
 }
 
 // ---- Create ----
@@ -402,7 +402,7 @@ func (t *Tx) Create(in *models.Bead, o CreateOpts) (*models.Bead, error) {
 			return nil, err
 		}
 		if taken {
-			return nil, fmt.Errorf("issue %s already exists: %w", b.ID, ErrExists)
+			return nil, &existsError{msg: fmt.Sprintf("issue %s already exists", b.ID)}
 		}
 	case o.Parent != "":
 		id, err := t.nextChildID(o.Parent)
