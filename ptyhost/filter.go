@@ -24,12 +24,12 @@ const (
 type filterState uint8
 
 const (
-	stGround filterState = iota
-	stEsc                // after ESC
-	stEscInter           // ESC + intermediate bytes
-	stCSI                // CSI entry/param
-	stCSIInter           // CSI intermediate bytes
-	stString             // inside OSC/DCS/APC/PM/SOS (never shown to the emulator)
+	stGround   filterState = iota
+	stEsc                  // after ESC
+	stEscInter             // ESC + intermediate bytes
+	stCSI                  // CSI entry/param
+	stCSIInter             // CSI intermediate bytes
+	stString               // inside OSC/DCS/APC/PM/SOS (never shown to the emulator)
 )
 
 type stringKind uint8

@@ -1,0 +1,194 @@
+package ptyhost
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/vt"
+)
+
+// termState is everything R7 compares.
+type termState struct {
+	Screen     []string
+	Cursor     Cursor
+	Title      string
+	Scrollback []string
+	Modes      Modes
+}
+
+func stateOf(t *Terminal) termState {
+	scr := t.Snapshot()
+	var sb []string
+	for _, l := range t.Scrollback(0, t.ScrollbackLen()) {
+		sb = append(sb, l.text)
+	}
+	return termState{Screen: scr.ANSILines(), Cursor: scr.Cursor, Title: t.Title(), Scrollback: sb, Modes: t.Modes()}
+}
+
+func diffStates(t *testing.T, got, want termState) {
+	t.Helper()
+	if reflect.DeepEqual(got, want) {
+		return
+	}
+	for i := range min(len(got.Screen), len(want.Screen)) {
+		if got.Screen[i] != want.Screen[i] {
+			t.Errorf("screen row %d:\n got %q\nwant %q", i, got.Screen[i], want.Screen[i])
+			break
+		}
+	}
+	if got.Cursor != want.Cursor || got.Title != want.Title || got.Modes != want.Modes {
+		t.Errorf("cursor/title/modes: got %+v %q %+v, want %+v %q %+v", got.Cursor, got.Title, got.Modes, want.Cursor, want.Title, want.Modes)
+	}
+	if len(got.Scrollback) != len(want.Scrollback) {
+		t.Errorf("scrollback: %d rows, want %d", len(got.Scrollback), len(want.Scrollback))
+	}
+	for i := range min(len(got.Scrollback), len(want.Scrollback)) {
+		if got.Scrollback[i] != want.Scrollback[i] {
+			t.Errorf("scrollback row %d:\n got %q\nwant %q", i, got.Scrollback[i], want.Scrollback[i])
+			break
+		}
+	}
+	t.FailNow()
+}
+
+// TestR7ChunkedEqualsOneWrite: no byte is dropped or reordered, whatever the
+// read boundaries (spec R7).
+func TestR7ChunkedEqualsOneWrite(t *testing.T) {
+	t.Parallel()
+	size := 10 << 20
+	if testing.Short() || raceEnabled {
+		size = 1 << 20
+	}
+	stream := mixedStream(size, 7)
+	ref := NewTerminal(80, 24, TerminalOptions{Scrollback: 10000})
+	_, _ = ref.Write(stream)
+	ref.Flush()
+	want := stateOf(ref)
+	if len(want.Scrollback) < 1000 {
+		t.Fatalf("stream too tame: %d scrollback rows", len(want.Scrollback))
+	}
+
+	r := rand.New(rand.NewPCG(11, 13))
+	got := NewTerminal(80, 24, TerminalOptions{Scrollback: 10000})
+	for b := stream; len(b) > 0; {
+		n := 1 + r.IntN(9000)
+		if r.IntN(4) == 0 {
+			n = 1 + r.IntN(4) // tiny reads split sequences and clusters
+		}
+		n = min(n, len(b))
+		_, _ = got.Write(b[:n])
+		b = b[n:]
+	}
+	got.Flush()
+	diffStates(t, stateOf(got), want)
+	if ref.Panics()+got.Panics() != 0 {
+		t.Fatalf("emulator panics: %d, %d", ref.Panics(), got.Panics())
+	}
+}
+
+// TestFilterMatchesRawEmulator: for streams without string sequences or
+// invalid UTF-8, the filter and the scrollback hand-off change nothing:
+// screen and scrollback equal those of a bare x/vt emulator fed in one write.
+func TestFilterMatchesRawEmulator(t *testing.T) {
+	t.Parallel()
+	var stream []byte
+	stream = append(stream, plainLinesStream(200<<10)...)
+	stream = append(stream, buildLogStream(300<<10, 3)...)
+	stream = append(stream, []byte("\x1b[5;20r\x1b[20;1H")...)
+	stream = append(stream, plainLinesStream(20<<10)...)
+	stream = append(stream, []byte("\x1b[r\x1b[2J\x1b[H")...)
+	stream = append(stream, buildLogStream(100<<10, 4)...)
+
+	raw := vt.NewEmulator(80, 24)
+	raw.SetScrollbackSize(math.MaxInt32)
+	go func() { _, _ = bytes.NewBuffer(nil).ReadFrom(raw) }()
+	_, _ = raw.Write(stream)
+	var wantSB []string
+	var buf []byte
+	for _, l := range raw.Scrollback().Lines() {
+		buf, _ = encodeStoredLine(buf[:0], l)
+		wantSB = append(wantSB, string(buf))
+	}
+	wantScreen := make([]string, 24)
+	for y := range 24 {
+		l := make(Line, 80)
+		fillLineFromEmu(l, raw, y)
+		wantScreen[y] = l.ANSI(80)
+	}
+	_ = raw.Close()
+
+	term := NewTerminal(80, 24, TerminalOptions{Scrollback: len(wantSB) + 10})
+	_, _ = term.Write(stream)
+	term.Flush()
+	got := stateOf(term)
+	if !reflect.DeepEqual(got.Screen, wantScreen) {
+		diffStates(t, got, termState{Screen: wantScreen, Cursor: got.Cursor, Title: got.Title, Scrollback: got.Scrollback, Modes: got.Modes})
+	}
+	if len(got.Scrollback) != len(wantSB) {
+		t.Fatalf("scrollback %d rows, raw emulator %d", len(got.Scrollback), len(wantSB))
+	}
+	for i := range wantSB {
+		if got.Scrollback[i] != wantSB[i] {
+			t.Fatalf("scrollback row %d: %q, raw %q", i, got.Scrollback[i], wantSB[i])
+		}
+	}
+}
+
+// TestRandomBytesNeverPanic feeds 64 MiB of random bytes (R5).
+func TestRandomBytesNeverPanic(t *testing.T) {
+	t.Parallel()
+	size := 64 << 20
+	if testing.Short() || raceEnabled {
+		size = 4 << 20
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	term := NewTerminal(80, 24, TerminalOptions{Scrollback: 1000})
+	buf := make([]byte, 64<<10)
+	start := time.Now()
+	for fed := 0; fed < size; fed += len(buf) {
+		for i := range buf {
+			buf[i] = byte(r.Uint32())
+		}
+		_, _ = term.Write(buf)
+		if fed%(8<<20) == 0 {
+			term.Resize(1+r.IntN(120), 1+r.IntN(50))
+			_ = term.Snapshot().ANSILines()
+		}
+	}
+	term.Flush()
+	_ = term.View(3)
+	t.Logf("%d MiB random in %v, %d emulator panics recovered", size>>20, time.Since(start), term.Panics())
+}
+
+func FuzzFeed(f *testing.F) {
+	for _, s := range []string{
+		"hello\r\nworld",
+		"\x1b]0;✳ Claude Code\x07x",
+		"\x1b[5;10r\x1b[10;1H\n\n\x1b[1;1r",
+		"\x1b[?1049h\x1b[2J\x1b[?1049l",
+		"e\u0301👩‍👩‍👧世界\xff\xc3",
+		"\x1bP+q544e\x1b\\\x1b_G\x1b\\\x1b]52;c;YQ==\x07",
+		"\x1b[38;2;1;2;3;48;5;9;4:3mX\x1b[3J\x1b[6n\x1b[c",
+	} {
+		f.Add([]byte(s), uint8(80), uint8(24))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, cols, rows uint8) {
+		term := NewTerminal(int(cols%100)+1, int(rows%40)+1, TerminalOptions{Scrollback: 100})
+		half := len(data) / 2
+		_, _ = term.Write(data[:half])
+		term.Resize(int(rows%50)+1, int(cols%30)+1)
+		_, _ = term.Write(data[half:])
+		term.Flush()
+		scr := term.Snapshot()
+		for _, l := range scr.ANSILines() {
+			_ = l
+		}
+		_ = scr.PlainText()
+		_ = term.View(2)
+		_ = term.Close()
+	})
+}
