@@ -140,6 +140,12 @@ func TestBDCreateOutputs(t *testing.T) {
 		t.Fatalf("--deps types = %v", types)
 	}
 
+	// gt bd <args> is bd <args>.
+	viaGT, errOut, code := runBin(t, dir, nil, "gt", "bd", "show", id)
+	if direct := bdOK(t, dir, nil, "show", id); code != 0 || errOut != "" || viaGT != direct {
+		t.Errorf("gt bd show: exit %d %q\n%s\nwant\n%s", code, errOut, viaGT, direct)
+	}
+
 	eph := bdCreate(t, dir, nil, "Wisp-like", "--ephemeral")
 	for _, line := range bdJSONLines(t, filepath.Join(dir, ".beads", "issues.jsonl")) {
 		if line["id"] == eph {
