@@ -61,8 +61,14 @@ func decodeJSONError(file string, data []byte, err error) error {
 		l, c := lineCol(data, off)
 		return &InvalidJSONError{File: file, Line: l, Col: c, Reason: msg}
 	case errors.As(err, &typ):
-		// The offset of a type error is just past the offending value.
-		l, c := lineCol(data, valueStart(data, typ.Offset))
+		// Nested custom unmarshalers report offsets relative to their own
+		// object, so find the value by its key path; else walk back from
+		// the offset, which is just past the offending value.
+		off, found := pathOffset(data, strings.Split(typ.Field, "."))
+		if !found {
+			off = valueStart(data, typ.Offset)
+		}
+		l, c := lineCol(data, off)
 		field := typ.Field
 		if field == "" {
 			field = "value"
@@ -72,6 +78,76 @@ func decodeJSONError(file string, data []byte, err error) error {
 	}
 	l, c := lineCol(data, int64(len(data)))
 	return &InvalidJSONError{File: file, Line: l, Col: c, Reason: strings.TrimPrefix(err.Error(), "json: ")}
+}
+
+// pathOffset finds the byte offset of the value at an object key path.
+func pathOffset(data []byte, path []string) (int64, bool) {
+	if len(path) == 0 || path[0] == "" {
+		return 0, false
+	}
+	type frame struct {
+		obj, wantKey bool
+		key          string
+	}
+	var st []frame
+	valueDone := func() {
+		if n := len(st); n > 0 && st[n-1].obj {
+			st[n-1].wantKey = true
+		}
+	}
+	keyPathIs := func() bool {
+		var keys []string
+		for _, f := range st {
+			if f.obj {
+				keys = append(keys, f.key)
+			}
+		}
+		if len(keys) != len(path) {
+			return false
+		}
+		for i := range keys {
+			if keys[i] != path[i] {
+				return false
+			}
+		}
+		return true
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return 0, false
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				st = append(st, frame{obj: true, wantKey: true})
+			case '[':
+				st = append(st, frame{})
+			default:
+				if len(st) > 0 {
+					st = st[:len(st)-1]
+				}
+				valueDone()
+			}
+		case string:
+			if n := len(st); n > 0 && st[n-1].obj && st[n-1].wantKey {
+				st[n-1].key, st[n-1].wantKey = v, false
+				if keyPathIs() {
+					off := dec.InputOffset()
+					for off < int64(len(data)) && strings.ContainsRune(" \t\r\n:", rune(data[off])) {
+						off++
+					}
+					return off, true
+				}
+				continue
+			}
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
 }
 
 // valueStart walks back from the end of a value to its start (best effort:
