@@ -628,3 +628,45 @@ func FuzzParseValidate(f *testing.F) {
 		}
 	})
 }
+
+func TestCallerCheckout(t *testing.T) {
+	t.Parallel()
+	town := t.TempDir()
+	mk := func(p string) string {
+		t.Helper()
+		full := filepath.Join(town, p)
+		if err := os.MkdirAll(full, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return full
+	}
+	mk(".git") // the town's own repository is never a rig
+	worktree := mk("rig1/polecats/nux/rig1")
+	if err := os.WriteFile(filepath.Join(worktree, ".git"), []byte("gitdir: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mayorClone := mk("rig1/mayor/rig")
+	mk("rig1/mayor/rig/.git")
+	outside := t.TempDir()
+	mk2 := filepath.Join(outside, "proj", "sub")
+	if err := os.MkdirAll(filepath.Join(outside, "proj", ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(mk2, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ town, cwd, want string }{
+		{town, filepath.Join(worktree), worktree},
+		{town, mk("rig1/polecats/nux/rig1/pkg/x"), worktree},
+		{town, mk("rig1/refinery"), mayorClone},
+		{town, town, ""},
+		{town, mk("mayor"), ""},
+		{town, mk("rig2/crew"), ""},
+		{"", mk2, filepath.Join(outside, "proj")},
+	}
+	for _, tc := range cases {
+		if got := CallerCheckout(tc.town, tc.cwd); got != tc.want {
+			t.Errorf("CallerCheckout(%s) = %q, want %q", tc.cwd, got, tc.want)
+		}
+	}
+}

@@ -295,3 +295,47 @@ func countSteps(f *models.Formula) int {
 	}
 	return n
 }
+
+// CallerCheckout finds the checkout whose .beads/formulas are the rig level
+// of the search path (§7.4) for a command run in cwd: the git working tree
+// around cwd (a polecat worktree, a crew clone, or any project outside a
+// town), else, inside <town>/<rig>/, that rig's mayor/rig clone. The town's
+// own repository is never a rig. It returns "" when there is none. Both
+// paths should be absolute and symlink-free.
+func CallerCheckout(town, cwd string) string {
+	for dir := cwd; ; {
+		if town != "" && dir == town {
+			break
+		}
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	if town == "" {
+		return ""
+	}
+	rel, err := filepath.Rel(town, cwd)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return ""
+	}
+	rig, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
+	if strings.HasPrefix(rig, ".") || rig == "mayor" || rig == "settings" {
+		return ""
+	}
+	clone := filepath.Join(town, rig, "mayor", "rig")
+	if st, err := os.Stat(clone); err == nil && st.IsDir() {
+		return clone
+	}
+	return ""
+}
+
+// SearchPathFor is the search path of a command run in cwd: the caller's
+// checkout (CallerCheckout), the town (may be "" outside one) and home.
+func SearchPathFor(town, cwd, home string) *SearchPath {
+	return NewSearchPath(CallerCheckout(town, cwd), town, home)
+}

@@ -49,33 +49,7 @@ func formulaSearchPath() *formulas.SearchPath {
 	cwd = bdRealPath(cwd)
 	town := bdTownRoot(cwd, os.Getenv)
 	home, _ := os.UserHomeDir()
-	return formulas.NewSearchPath(callerCheckout(town, cwd), town, home)
-}
-
-// callerCheckout finds the checkout whose .beads/formulas count as the rig
-// level: the git working tree around cwd (a polecat worktree, a crew clone,
-// or a plain project outside any town), else, inside <town>/<rig>/, the
-// rig's mayor/rig clone. The town's own repository is not a rig.
-func callerCheckout(town, cwd string) string {
-	for dir := cwd; ; {
-		if town != "" && dir == town {
-			break
-		}
-		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	if parts := relParts(town, cwd); len(parts) > 0 && !strings.HasPrefix(parts[0], ".") && parts[0] != "mayor" {
-		if clone := filepath.Join(town, parts[0], "mayor", "rig"); bdIsDir(clone) {
-			return clone
-		}
-	}
-	return ""
+	return formulas.SearchPathFor(town, cwd, home)
 }
 
 // parseVars turns repeated --var k=v flags into a map.
