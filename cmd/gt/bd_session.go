@@ -111,7 +111,7 @@ func (s *bdSession) write(fn func(tx *beads.Tx, ev *eventSink) error) error {
 // write's events go to the town events file (§4.8). Neither can undo the
 // commit, so failures are warnings.
 func (s *bdSession) finishWrite() {
-	if _, err := s.store.ExportIfDirty(s.ctx); err != nil {
+	if _, err := s.store.ExportDirty(s.ctx); err != nil {
 		fmt.Fprintf(s.e.stderr, "⚠ could not export %s: %s\n", s.store.JSONLPath(), oneLine(err.Error()))
 	}
 	if !s.place.townDB {
