@@ -76,6 +76,12 @@ type finding struct {
 
 func ok(msg string) finding { return finding{status: CheckOK, message: msg} }
 
+// skipNoRegistry is the result of a check that needs mayor/rigs.json when
+// rigs-registry-valid already reports it broken.
+func skipNoRegistry() finding {
+	return finding{status: CheckWarning, message: "skipped: " + RigsFile + " is unreadable (see rigs-registry-valid)"}
+}
+
 type check struct {
 	name string
 	run  func(ctx context.Context, t *Town, o DoctorOptions) finding
@@ -333,7 +339,7 @@ func checkJSONLSync(ctx context.Context, t *Town, _ DoctorOptions) finding {
 func checkPrefixConflicts(ctx context.Context, t *Town, _ DoctorOptions) finding {
 	reg, err := t.Rigs()
 	if err != nil {
-		return finding{status: CheckError, message: "cannot read rigs.json"}
+		return skipNoRegistry()
 	}
 	seen := map[string]string{"hq": "the town"}
 	var problems []string
@@ -393,7 +399,7 @@ func checkPrefixConflicts(ctx context.Context, t *Town, _ DoctorOptions) finding
 func checkRigStructure(ctx context.Context, t *Town, _ DoctorOptions) finding {
 	reg, err := t.Rigs()
 	if err != nil {
-		return finding{status: CheckError, message: "cannot read rigs.json"}
+		return skipNoRegistry()
 	}
 	var problems []string
 	var fixes []func(context.Context) error
@@ -553,6 +559,9 @@ func (t *Town) AgentsInUse() ([]Runtime, []error) {
 }
 
 func checkAgentCommands(_ context.Context, t *Town, _ DoctorOptions) finding {
+	if _, err := t.Rigs(); err != nil {
+		return skipNoRegistry()
+	}
 	rts, errs := t.AgentsInUse()
 	var problems []string
 	for _, e := range errs {
@@ -735,7 +744,7 @@ func orphanWorktrees(ctx context.Context, bare string) ([]string, error) {
 func checkOrphanWorktrees(ctx context.Context, t *Town, _ DoctorOptions) finding {
 	rigs, err := t.RigNames()
 	if err != nil {
-		return finding{status: CheckError, message: "cannot read rigs.json"}
+		return skipNoRegistry()
 	}
 	var orphans, bares []string
 	for _, rig := range rigs {
