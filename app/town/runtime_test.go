@@ -141,7 +141,7 @@ func TestResolveRuntime(t *testing.T) {
 		{name: "rig agents shadow town agents", town: `{"agents":{"x":{"command":"town-x"}}}`, rig: `{"agent":"x","agents":{"x":{"command":"rig-x"}}}`,
 			role: models.RoleCrew, rigName: "r", alias: "x", argv: []string{"rig-x", "BEACON"}, source: SourceRig},
 		{name: "legacy runtime decides every role", town: `{"role_agents":{"crew":"amp"}}`,
-			rig: `{"role_agents":{"crew":"cursor"},"runtime":{"provider":"codex","command":"codex","args":[],"prompt_mode":"none"}}`,
+			rig:  `{"role_agents":{"crew":"cursor"},"runtime":{"provider":"codex","command":"codex","args":[],"prompt_mode":"none"}}`,
 			role: models.RoleCrew, rigName: "r", alias: "codex", argv: []string{"codex"}, source: SourceRig},
 		{name: "legacy runtime null args", rig: `{"runtime":{"provider":"codex","command":"codex"}}`,
 			role: models.RolePolecat, rigName: "r", alias: "codex", argv: []string{"codex", "--dangerously-bypass-approvals-and-sandbox"}, source: SourceRig},
