@@ -123,7 +123,8 @@ func (p *Proto) VarValues() map[string]string {
 // steps the formula cooks to (gates not counted) and a *ValidationError if
 // anything is wrong.
 func Validate(f *File, l Loader) ([]Diagnostic, int, error) {
-	p, err := Cook(f, l, CookOptions{Proto: true})
+	c := &cooker{l: l, opt: CookOptions{Proto: true}, cache: map[string]*File{}, validating: true}
+	p, err := c.cook(f)
 	if err != nil {
 		var ve *ValidationError
 		if errors.As(err, &ve) {
@@ -136,6 +137,9 @@ func Validate(f *File, l Loader) ([]Diagnostic, int, error) {
 		if !s.IsGate() {
 			n++
 		}
+	}
+	if f.Formula.Type == models.FormulaExpansion {
+		n = countSteps(&models.Formula{Template: f.Formula.Template})
 	}
 	return p.Warnings, n, nil
 }
@@ -156,6 +160,9 @@ type cooker struct {
 	cache map[string]*File
 	// expanded counts the steps loops have produced, against maxSteps.
 	expanded int
+	// validating is set by Validate: a range that needs a variable without
+	// a value is then expected, not worth a warning.
+	validating bool
 }
 
 // maxSteps bounds how many steps loops may produce in one cook, so nested

@@ -670,3 +670,135 @@ func TestCallerCheckout(t *testing.T) {
 		}
 	}
 }
+
+// writeFormulas writes name → source into a temporary formulas directory and
+// returns a search path over it.
+func writeFormulas(t *testing.T, files map[string]string) *SearchPath {
+	t.Helper()
+	root := t.TempDir()
+	dir := filepath.Join(root, FormulasDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name+FileSuffix), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return NewSearchPath("", root, "")
+}
+
+func TestMapAdviceAndComposeErrors(t *testing.T) {
+	t.Parallel()
+	sp := writeFormulas(t, map[string]string{
+		"flow": `formula = "flow"
+[[steps]]
+id = "a.impl"
+title = "Impl A"
+[[steps]]
+id = "b.impl"
+title = "Impl B"
+needs = ["a.impl"]
+[[steps]]
+id = "ship"
+title = "Ship"
+needs = ["b.impl"]
+[[advice]]
+target = "ship"
+[advice.around]
+before = [{ id = "{step.id}.pre", title = "Before {step.title}" }]
+after = [{ id = "notify", title = "Tell everyone" }]
+[compose]
+map = [{ select = "*.impl", with = "twice" }]
+`,
+		"twice": `formula = "twice"
+type = "expansion"
+[[template]]
+id = "{target}.one"
+title = "{target.title} once"
+[[template]]
+id = "{target}.two"
+title = "{target.title} twice"
+needs = ["{target}.one"]
+`,
+		"bad-aspect": `formula = "bad-aspect"
+[[steps]]
+id = "x"
+title = "X"
+[compose]
+aspects = ["twice", "missing-aspect"]
+map = [{ select = "zzz*", with = "twice" }]
+`,
+	})
+	p := cook(t, sp, "flow", CookOptions{})
+	want := []string{"a.impl.one", "a.impl.two", "b.impl.one", "b.impl.two", "ship.pre", "ship", "ship.after.notify"}
+	if got := stepIDsOf(p); !slices.Equal(got, want) {
+		t.Fatalf("steps = %v, want %v", got, want)
+	}
+	needs := map[string][]string{}
+	for _, s := range p.Steps {
+		needs[s.ID] = s.Needs
+	}
+	if !slices.Equal(needs["b.impl.one"], []string{"a.impl.two"}) || !slices.Equal(needs["ship.pre"], []string{"b.impl.two"}) ||
+		!slices.Equal(needs["ship"], []string{"ship.pre"}) || !slices.Equal(needs["ship.after.notify"], []string{"ship"}) {
+		t.Errorf("needs = %v", needs)
+	}
+	if s, _ := p.Step("ship.pre"); s.Title != "Before Ship" {
+		t.Errorf("advice title = %q", s.Title)
+	}
+	_, err := sp.Cook("bad-aspect", CookOptions{})
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("bad-aspect: %v", err)
+	}
+	lines := strings.Join(ve.Lines(), "\n")
+	for _, w := range []string{`compose.aspects: "twice" is not an aspect formula`, `compose.aspects: formula "missing-aspect" not found (searched: `} {
+		if !strings.Contains(lines, w) {
+			t.Errorf("bad-aspect errors lack %q:\n%s", w, lines)
+		}
+	}
+	if !strings.Contains(fmtDiags(ve.Warnings), `warning: compose.map: no step matches "zzz*"`) {
+		t.Errorf("warnings: %v", ve.Warnings)
+	}
+	f, err := sp.LoadFormula("twice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, n, err := Validate(f, sp); err != nil || n != 2 {
+		t.Errorf("Validate(expansion) = %d, %v; want 2 template steps", n, err)
+	}
+}
+
+func fmtDiags(ds []Diagnostic) string {
+	var b strings.Builder
+	for _, d := range ds {
+		b.WriteString(d.String() + "\n")
+	}
+	return b.String()
+}
+
+func TestValidateRangeWithoutValueIsQuiet(t *testing.T) {
+	t.Parallel()
+	f := parseString(t, `formula = "test"
+[vars.n]
+required = true
+[[steps]]
+id = "l"
+[steps.loop]
+range = "1..{n}"
+[[steps.loop.body]]
+id = "b"
+title = "B {i}"
+`)
+	warns, _, err := Validate(f, embeddedOnly())
+	if err != nil || len(warns) != 0 {
+		t.Errorf("Validate = %v, %v", warns, err)
+	}
+	p, err := Cook(f, embeddedOnly(), CookOptions{Vars: map[string]string{"n": "3"}})
+	if err != nil || len(p.Steps) != 3 {
+		t.Fatalf("cook n=3: %v %v", p, err)
+	}
+	if _, err := Cook(f, embeddedOnly(), CookOptions{}); err == nil {
+		t.Error("cook without n accepted")
+	}
+}
