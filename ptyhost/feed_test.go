@@ -109,8 +109,9 @@ func TestFilterMatchesRawEmulator(t *testing.T) {
 	_, _ = raw.Write(stream)
 	var wantSB []string
 	var buf []byte
+	var scratch Line
 	for _, l := range raw.Scrollback().Lines() {
-		buf, _ = encodeStoredLine(buf[:0], l)
+		buf, _ = encodeStoredLine(buf[:0], l, &scratch)
 		wantSB = append(wantSB, string(buf))
 	}
 	wantScreen := make([]string, 24)

@@ -318,13 +318,6 @@ func (s *Screen) PlainText() string {
 	return strings.Join(lines, "\n")
 }
 
-// lineFromUV converts an emulator row, padding or cutting it to cols cells.
-func lineFromUV(src uv.Line, cols int) Line {
-	l := make(Line, cols)
-	fillLineFromUV(l, src)
-	return l
-}
-
 func fillLineFromUV(dst Line, src uv.Line) {
 	for x := range dst {
 		if x >= len(src) {
@@ -362,7 +355,8 @@ func fillLineFromUV(dst Line, src uv.Line) {
 
 // encodeStoredLine renders a scrollback row compactly: SGR + text, no
 // padding, trailing default blanks trimmed. It returns the text and its width.
-func encodeStoredLine(buf []byte, src uv.Line) ([]byte, int) {
+// scratch is reused between calls to avoid an allocation per row.
+func encodeStoredLine(buf []byte, src uv.Line, scratch *Line) ([]byte, int) {
 	n := len(src)
 	for n > 0 {
 		c := &src[n-1]
@@ -372,7 +366,11 @@ func encodeStoredLine(buf []byte, src uv.Line) ([]byte, int) {
 		}
 		break
 	}
-	l := lineFromUV(src[:n], n)
+	if cap(*scratch) < n {
+		*scratch = make(Line, n)
+	}
+	l := (*scratch)[:n]
+	fillLineFromUV(l, src[:n])
 	w := 0
 	for i := 0; i < len(l); {
 		step := l[i].Width

@@ -101,7 +101,8 @@ type Terminal struct {
 	panics   int
 	closed   bool
 
-	lineBuf []byte
+	lineBuf     []byte
+	lineScratch Line
 
 	replies func([]byte)
 	log     *slog.Logger
@@ -255,7 +256,7 @@ func (t *Terminal) drainLocked() {
 	lines := sb.Lines()
 	for _, l := range lines {
 		var w int
-		t.lineBuf, w = encodeStoredLine(t.lineBuf[:0], l)
+		t.lineBuf, w = encodeStoredLine(t.lineBuf[:0], l, &t.lineScratch)
 		t.sb.push(storedLine{text: string(t.lineBuf), width: w})
 	}
 	clear(lines) // let the emulator's cell slices be collected
