@@ -716,3 +716,53 @@ func TestTownDoctorFix(t *testing.T) {
 	}
 	var _ = town.GitignoreContent
 }
+
+// TestTownPartialRigReplaced: a rig directory left by a killed gt rig add
+// (no registry entry) is replaced; a foreign directory is not touched.
+func TestTownPartialRigReplaced(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	te := newTownEnv(t)
+	root, repo := setupSeedTown(t, te)
+	partial := filepath.Join(root, "second", ".repo.git")
+	if err := os.MkdirAll(partial, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := te.gtOK(t, root, "rig", "add", "second", repo)
+	if !strings.Contains(out, "✓ Rig second added (prefix se)") {
+		t.Fatalf("rig add over partial:\n%s", out)
+	}
+	foreign := filepath.Join(root, "docs")
+	if err := os.MkdirAll(foreign, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := te.gt(t, root, "rig", "add", "docs", repo)
+	if code != 1 || !strings.Contains(errOut, "already exists and is not a rig") {
+		t.Fatalf("rig add over foreign dir: %d %q", code, errOut)
+	}
+	if data, err := os.ReadFile(filepath.Join(foreign, "notes.txt")); err != nil || string(data) != "mine" {
+		t.Fatalf("foreign dir touched: %v", err)
+	}
+	// A crew clone that fails leaves no directory and no agent bead.
+	rigsPath := filepath.Join(root, "mayor", "rigs.json")
+	data, _ := os.ReadFile(rigsPath)
+	broken := strings.Replace(string(data), repo, filepath.Join(te.root, "gone"), -1)
+	if err := os.WriteFile(rigsPath, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	beadsBefore := townBeadCount(t, root)
+	_, errOut, code = te.gt(t, root, "crew", "add", "carl", "--rig", "second")
+	if code != 1 || !strings.Contains(errOut, "Error: ") {
+		t.Fatalf("crew add with a gone repo: %d %q", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(root, "second", "crew", "carl")); err == nil {
+		t.Fatal("failed crew add left its directory")
+	}
+	if townBeadCount(t, root) != beadsBefore {
+		t.Fatal("failed crew add created a bead")
+	}
+}
