@@ -102,7 +102,14 @@ func TestBDCreateOutputs(t *testing.T) {
 		t.Fatalf("--silent printed %q, want only an ID", silent)
 	}
 
+	// --json is 2-space indented; create gives one object, list an array.
+	if out := bdOK(t, dir, nil, "show", id, "--json"); !strings.HasPrefix(out, "[\n  {\n    \"id\": \""+id+"\",\n") {
+		t.Errorf("show --json is not a 2-space-indented array: %q", out[:min(len(out), 60)])
+	}
 	var obj map[string]any
+	if out := bdOK(t, dir, nil, "create", "Indented", "--json"); !strings.HasPrefix(out, "{\n  \"id\": \"tt-") {
+		t.Errorf("create --json is not a 2-space-indented object: %q", out[:min(len(out), 60)])
+	}
 	bdJSON(t, dir, nil, &obj, "create", "Third", "-d", "why", "-l", "a,b", "-a", "mayor", "--actor", "tester")
 	if obj["title"] != "Third" || obj["description"] != "why" || obj["assignee"] != "mayor" ||
 		obj["created_by"] != "tester" || obj["priority"] != 2.0 || obj["status"] != "open" || obj["issue_type"] != "task" {
