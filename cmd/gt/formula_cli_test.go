@@ -517,3 +517,48 @@ func TestFormulaListSources(t *testing.T) {
 		}
 	}
 }
+
+func TestFormulaMolErrorsAndCurrent(t *testing.T) {
+	t.Parallel()
+	dir, env := bdDir(t, "ee"), formulaEnv(t)
+	plain := bdCreate(t, dir, env, "Plain task")
+	if msg := bdFail(t, dir, env, "mol", "show", plain); msg != plain+" is not a molecule" {
+		t.Errorf("mol show of a task: %q", msg)
+	}
+	if msg := bdFail(t, dir, env, "mol", "show", "ee-nothere"); msg != `no issue found matching "ee-nothere"` {
+		t.Errorf("mol show of nothing: %q", msg)
+	}
+	if out := bdOK(t, dir, env, "mol", "list"); out != "No molecules.\n" {
+		t.Errorf("empty mol list = %q", out)
+	}
+	var empty []any
+	bdJSON(t, dir, env, &empty, "mol", "list")
+	if empty == nil || len(empty) != 0 {
+		t.Errorf("empty mol list --json = %v", empty)
+	}
+	actor := []string{"BD_ACTOR=rig/polecats/nux"}
+	envA := append(slices.Clone(env), actor...)
+	if out := bdOK(t, dir, envA, "mol", "current"); out != "No molecule in progress for rig/polecats/nux.\n" {
+		t.Errorf("mol current with nothing = %q", out)
+	}
+	out := bdOK(t, dir, env, "mol", "pour", "tdd", "--var", "feature=retries", "--assignee", "rig/polecats/nux")
+	root := strings.Fields(out)[3]
+	cur := bdOK(t, dir, envA, "mol", "current")
+	want := "Molecule: " + root + "  tdd  0/4\nCurrent:  " + root + ".1 Write a failing test for retries [open]\n"
+	if !strings.HasPrefix(cur, want) || !strings.Contains(cur, "Run make test and watch it fail") {
+		t.Errorf("mol current = %q, want prefix %q", cur, want)
+	}
+	if out := bdOK(t, dir, env, "mol", "current", "--for", "someone/else"); out != "No molecule in progress for someone/else.\n" {
+		t.Errorf("mol current --for = %q", out)
+	}
+	// --json errors also go to stdout as {"error": ...}.
+	stdout, _, code := bdRun(t, dir, env, "cook", "tdd", "--json")
+	if code != 1 || !strings.Contains(stdout, `"error": "formula validation failed: 1 errors"`) && !strings.Contains(stdout, `"error":"formula validation failed: 1 errors"`) {
+		t.Errorf("cook --json failure: exit %d stdout %q", code, stdout)
+	}
+	var show map[string]any
+	bdJSON(t, dir, env, &show, "formula", "show", "tdd")
+	if show["name"] != "tdd" || show["source"] != "embedded" || len(show["steps"].([]any)) != 4 || len(show["vars"].([]any)) != 2 {
+		t.Errorf("formula show --json = %v", show)
+	}
+}
