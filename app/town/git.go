@@ -20,6 +20,7 @@ type GitError struct {
 	Err    error
 }
 
+// Error returns git's first error line.
 func (e *GitError) Error() string {
 	if l := firstErrorLine(e.Stderr); l != "" {
 		return l
@@ -27,6 +28,7 @@ func (e *GitError) Error() string {
 	return fmt.Sprintf("git %s: %v", strings.Join(e.Args, " "), e.Err)
 }
 
+// Unwrap returns the exec error.
 func (e *GitError) Unwrap() error { return e.Err }
 
 // firstErrorLine picks the first "fatal:"/"error:" line of git's stderr,

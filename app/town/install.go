@@ -191,7 +191,7 @@ func (in *installer) run(ctx context.Context, o InstallOptions, existing bool) (
 		if err := t.SaveTownConfig(tc); err != nil {
 			return nil, err
 		}
-		step("mayor/town.json (town " + name + ")")
+		step("mayor/town.json (town " + name + " at " + in.path + ")")
 		in.track(t.Path(RigsFile))
 		if err := t.SaveRigs(&RigsRegistry{Version: 1, Rigs: map[string]RigEntry{}}); err != nil {
 			return nil, err

@@ -21,6 +21,7 @@ type InvalidJSONError struct {
 	Reason    string
 }
 
+// Error formats the spec's message.
 func (e *InvalidJSONError) Error() string {
 	return fmt.Sprintf("%s: invalid JSON at line %d col %d: %s", e.File, e.Line, e.Col, e.Reason)
 }

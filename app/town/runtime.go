@@ -182,6 +182,7 @@ func (t *Town) fromConfig(alias string, c AgentConfig, source string) (Runtime, 
 // UnknownAgentError is returned for an alias nothing defines.
 type UnknownAgentError struct{ Alias string }
 
+// Error formats the spec's message.
 func (e *UnknownAgentError) Error() string {
 	return fmt.Sprintf("unknown agent %q (see gt config agent list)", e.Alias)
 }

@@ -99,9 +99,13 @@ func (t *Town) Name() string {
 	return filepath.Base(t.Root)
 }
 
-// BeadsDir, BeadsDB and IssuesJSONL locate the town's store.
-func (t *Town) BeadsDir() string    { return t.Path(".beads") }
-func (t *Town) BeadsDB() string     { return t.Path(".beads", "beads.db") }
+// BeadsDir is <town>/.beads.
+func (t *Town) BeadsDir() string { return t.Path(".beads") }
+
+// BeadsDB is the town's SQLite database, <town>/.beads/beads.db.
+func (t *Town) BeadsDB() string { return t.Path(".beads", "beads.db") }
+
+// IssuesJSONL is the tracked export, <town>/.beads/issues.jsonl.
 func (t *Town) IssuesJSONL() string { return t.Path(".beads", "issues.jsonl") }
 
 // RuntimeDir is <town>/.runtime (0700).

@@ -76,7 +76,6 @@ func newInstallCommand(e *env) *cobra.Command {
 			for _, c := range res.Created {
 				fmt.Fprintf(w, "✓ Created %s\n", c)
 			}
-			fmt.Fprintf(w, "\nGas Town is ready at %s\n\n", res.Town.Root)
 			fmt.Fprintln(w, "Next steps:")
 			fmt.Fprintln(w, "  1. gt rig add <name> <git-url>")
 			fmt.Fprintln(w, "  2. gt crew add <name> --rig <rig>")
