@@ -319,3 +319,18 @@ func (e *exprParser) atom() (int64, error) {
 func matchGlob(pattern, id string) (bool, error) {
 	return path.Match(pattern, id)
 }
+
+// ParseVars turns repeated --var key=value flags into a map (§7.2); a flag
+// without "=" or with an empty key is `invalid --var "X" (expected key=value)`.
+// A later value for the same key wins.
+func ParseVars(flags []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range flags {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("invalid --var %q (expected key=value)", kv)
+		}
+		out[strings.TrimSpace(k)] = v
+	}
+	return out, nil
+}

@@ -802,3 +802,16 @@ title = "B {i}"
 		t.Error("cook without n accepted")
 	}
 }
+
+func TestParseVars(t *testing.T) {
+	t.Parallel()
+	got, err := ParseVars([]string{"a=1", "b=x=y", "c=", " d =2", "a=3"})
+	if err != nil || got["a"] != "3" || got["b"] != "x=y" || got["c"] != "" || got["d"] != "2" || len(got) != 4 {
+		t.Errorf("ParseVars = %v, %v", got, err)
+	}
+	for _, bad := range []string{"novalue", "=v", " =v"} {
+		if _, err := ParseVars([]string{bad}); err == nil || err.Error() != `invalid --var "`+bad+`" (expected key=value)` {
+			t.Errorf("ParseVars(%q) err = %v", bad, err)
+		}
+	}
+}

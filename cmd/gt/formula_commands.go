@@ -51,19 +51,6 @@ func formulaSearchPath() *formulas.SearchPath {
 	return formulas.SearchPathFor(town, cwd, home)
 }
 
-// parseVars turns repeated --var k=v flags into a map.
-func parseVars(in []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, kv := range in {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, fmt.Errorf("invalid --var %q (expected key=value)", kv)
-		}
-		out[strings.TrimSpace(k)] = v
-	}
-	return out, nil
-}
-
 // printDiagnostics writes warnings (and, for a validation failure, every
 // error line) to stderr; the summary line is left to the caller's error.
 func printDiagnostics(w io.Writer, warnings []formulas.Diagnostic, err error) {
@@ -338,7 +325,7 @@ func newCookCommand(e *env) *cobra.Command {
 		Short: "Resolve a formula with its variables and print the steps (writes nothing)",
 		Args:  exactArgs(1, "formula name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			vals, err := parseVars(vars)
+			vals, err := formulas.ParseVars(vars)
 			if err != nil {
 				return err
 			}
@@ -388,7 +375,7 @@ func newMolPourCommand(e *env, wisp bool) *cobra.Command {
 }
 
 func runPour(s *bdSession, ref string, f *pourFlags, wisp bool) error {
-	vals, err := parseVars(f.vars)
+	vals, err := formulas.ParseVars(f.vars)
 	if err != nil {
 		return err
 	}
