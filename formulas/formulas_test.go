@@ -815,3 +815,30 @@ func TestParseVars(t *testing.T) {
 		}
 	}
 }
+
+func TestCompositionDuplicateIDs(t *testing.T) {
+	t.Parallel()
+	sp := writeFormulas(t, map[string]string{
+		"dup": `formula = "dup"
+[[steps]]
+id = "a"
+title = "A"
+[[steps]]
+id = "a.x"
+title = "Already here"
+[compose]
+expand = [{ target = "a", with = "exp" }]
+`,
+		"exp": `formula = "exp"
+type = "expansion"
+[[template]]
+id = "x"
+title = "X of {target}"
+`,
+	})
+	_, err := sp.Cook("dup", CookOptions{})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(strings.Join(ve.Lines(), "\n"), `duplicate id "a.x" after composition`) {
+		t.Errorf("err = %v %v", err, ve)
+	}
+}

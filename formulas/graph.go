@@ -37,10 +37,16 @@ func (c *cooker) checkGraph(steps []*models.Step, loops bool) {
 	ids := map[string]bool{}
 	var order []*models.Step
 	walk(steps, func(s *models.Step) {
-		if s.ID != "" {
-			ids[s.ID] = true
-			order = append(order, s)
+		if s.ID == "" {
+			return
 		}
+		// Files report their own duplicates; after composition two
+		// templates or advice steps can still collide.
+		if ids[s.ID] && !loops {
+			c.d.errorf(s.Pos, "%s: duplicate id %q after composition", stepRef(s), s.ID)
+		}
+		ids[s.ID] = true
+		order = append(order, s)
 	})
 	walk(steps, func(s *models.Step) {
 		for _, n := range s.Needs {
