@@ -147,7 +147,9 @@ func agentBeadAddress(b models.Bead) (models.Address, bool) {
 // UnknownAddressError is returned for a target that is not a known agent.
 type UnknownAddressError struct{ Target string }
 
-func (e *UnknownAddressError) Error() string { return fmt.Sprintf("unknown agent address %q", e.Target) }
+func (e *UnknownAddressError) Error() string {
+	return fmt.Sprintf("unknown agent address %q", e.Target)
+}
 
 // ResolveAgent turns any accepted spelling of an agent address into the
 // address of a known agent (Mayor, existing crew, known polecat); anything

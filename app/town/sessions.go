@@ -39,7 +39,9 @@ type SessionRecord struct {
 }
 
 // SessionsPath is <town>/.runtime/sessions.json.
-func SessionsPath(townRoot string) string { return filepath.Join(townRoot, ".runtime", "sessions.json") }
+func SessionsPath(townRoot string) string {
+	return filepath.Join(townRoot, ".runtime", "sessions.json")
+}
 
 // WriteSessions writes sessions.json atomically (temp + rename), creating
 // .runtime with mode 0700. A nil session list is written as [].
