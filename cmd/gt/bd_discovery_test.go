@@ -308,3 +308,41 @@ func TestRigPrefixesInvalidJSON(t *testing.T) {
 		t.Fatalf("rigPrefixes on bad JSON: %v", err)
 	}
 }
+
+// TestBDCloseLandsConvoy: closing the last tracked bead closes the convoy
+// in the same write, prints it, and records bead_closed and convoy_closed.
+func TestBDCloseLandsConvoy(t *testing.T) {
+	t.Parallel()
+	town := bdMakeTown(t)
+	a := bdCreate(t, town, nil, "Tracked one")
+	b := bdCreate(t, town, nil, "Tracked two")
+	cv := bdCreate(t, town, nil, "Work: things", "-t", "convoy", "--id", "hq-cv-abcde")
+	bdOK(t, town, nil, "dep", "add", cv, a, "-t", "tracks")
+	bdOK(t, town, nil, "dep", "add", cv, b, "-t", "tracks")
+	if out := bdOK(t, town, nil, "close", a); out != "✓ Closed "+a+": Closed\n" {
+		t.Fatalf("first close: %q", out)
+	}
+	out := bdOK(t, town, nil, "close", b, "-r", "shipped")
+	if out != "✓ Closed "+b+": shipped\n✓ Closed "+cv+": All tracked issues completed\n" {
+		t.Fatalf("landing close: %q", out)
+	}
+	var got []models.Bead
+	bdJSON(t, town, nil, &got, "show", cv)
+	if got[0].Status != models.StatusClosed || got[0].CloseReason != "All tracked issues completed" {
+		t.Fatalf("convoy after landing: %+v", got[0])
+	}
+	var landed, closedEv bool
+	for _, ev := range bdTownEvents(t, town) {
+		var p map[string]any
+		_ = json.Unmarshal(ev.Payload, &p)
+		if ev.Type == "convoy_closed" && p["convoy"] == cv && ev.Actor == "system:convoy-completion" {
+			landed = true
+		}
+		if ev.Type == "bead_closed" && p["bead"] == cv && ev.Actor == "system:convoy-completion" {
+			closedEv = true
+		}
+	}
+	if !landed || !closedEv {
+		t.Errorf("events: convoy_closed %v, bead_closed for the convoy %v", landed, closedEv)
+	}
+}

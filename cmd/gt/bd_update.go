@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gastown/gt/beads"
+	"github.com/gastown/gt/beads/eventlog"
 	"github.com/gastown/gt/models"
 )
 
@@ -300,7 +301,11 @@ func newBDCloseCommand(e *env) *cobra.Command {
 					closed = append(closed, res.Closed)
 					for i := range res.AutoClosed {
 						b := &res.AutoClosed[i]
-						ev.add("bead_closed", b, "system:convoy-completion", map[string]any{"reason": b.CloseReason})
+						actor := s.actor // a molecule root completed by this close
+						if b.IssueType == models.TypeConvoy {
+							actor = beads.ConvoyCompletionActor
+						}
+						ev.add("bead_closed", b, actor, map[string]any{"reason": b.CloseReason})
 						auto = append(auto, b)
 					}
 				}
@@ -309,6 +314,7 @@ func newBDCloseCommand(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			bdAfterClose(s, auto)
 			if s.asJSON {
 				return s.printJSON(closed)
 			}
@@ -324,6 +330,27 @@ func newBDCloseCommand(e *env) *cobra.Command {
 	cmd.Flags().StringVarP(&reason, "reason", "r", "", "why (default \"Closed\")")
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "close even while blocked")
 	return cmd
+}
+
+// bdAfterClose runs what follows a close that landed convoys (§6.4): the
+// convoy_closed event for each. The landed mail to owner and notify
+// addresses belongs to app/town; once town.AfterClose exists this becomes
+// one call to it (inside a town only, like every town event).
+func bdAfterClose(s *bdSession, auto []*models.Bead) {
+	if !s.place.townDB {
+		return
+	}
+	for _, c := range auto {
+		if c.IssueType != models.TypeConvoy {
+			continue
+		}
+		err := eventlog.Emit(s.place.town, eventlog.SourceGT, "convoy_closed", beads.ConvoyCompletionActor,
+			map[string]string{"convoy": c.ID, "title": c.Title}, models.VisibilityBoth)
+		if err != nil {
+			fmt.Fprintf(s.e.stderr, "⚠ could not record event convoy_closed: %s\n", oneLine(err.Error()))
+			return
+		}
+	}
 }
 
 func newBDReopenCommand(e *env) *cobra.Command {
