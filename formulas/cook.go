@@ -395,6 +395,9 @@ func (c *cooker) checkValues(f *models.Formula, vals map[string]string) {
 		if len(v.Enum) > 0 && !slices.Contains(v.Enum, val) {
 			c.d.errorf(v.Pos, "vars.%s: value %q not in enum [%s]", v.Name, val, strings.Join(v.Enum, ", "))
 		}
+		if msg := checkVarType(v, val); msg != "" {
+			c.d.errorf(v.Pos, "vars.%s: value %q %s", v.Name, val, msg)
+		}
 		if v.Pattern != "" {
 			if re, err := regexp.Compile(v.Pattern); err == nil && !re.MatchString(val) {
 				c.d.errorf(v.Pos, "vars.%s: value %q does not match pattern \"%s\"", v.Name, val, v.Pattern)

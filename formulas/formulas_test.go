@@ -842,3 +842,39 @@ title = "X of {target}"
 		t.Errorf("err = %v %v", err, ve)
 	}
 }
+
+func TestVarTypes(t *testing.T) {
+	t.Parallel()
+	f := parseString(t, `formula = "test"
+[vars.n]
+type = "int"
+default = "3"
+[vars.flag]
+type = "bool"
+default = "yes"
+[vars.odd]
+type = "colour"
+default = "red"
+[[steps]]
+id = "a"
+title = "{{n}} {{flag}} {{odd}}"
+`)
+	_, err := Cook(f, embeddedOnly(), CookOptions{Vars: map[string]string{"n": "three"}})
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("err = %v", err)
+	}
+	want := []string{
+		`test.formula.toml:5:1: vars.flag: default "yes" is not a boolean (true or false)`,
+		`test.formula.toml:2:1: vars.n: value "three" is not an integer`,
+	}
+	got := ve.Lines()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("lines = %q, want %q", got, want)
+	}
+	if !strings.Contains(fmtDiags(ve.Warnings), `vars.odd: unknown type "colour" (treated as string)`) {
+		t.Errorf("warnings = %v", ve.Warnings)
+	}
+}

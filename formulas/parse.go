@@ -659,6 +659,16 @@ func checkVarDecl(v *models.Var, d *diags) {
 	if v.Required && v.Default != nil {
 		d.errorf(v.Pos, "vars.%s: cannot have both required and default", v.Name)
 	}
+	switch strings.ToLower(v.Type) {
+	case "", "string", "int", "integer", "number", "bool", "boolean":
+	default:
+		d.warnf(v.Pos, "vars.%s: unknown type %q (treated as string)", v.Name, v.Type)
+	}
+	if v.Default != nil && !v.Required {
+		if msg := checkVarType(v, *v.Default); msg != "" {
+			d.errorf(v.Pos, "vars.%s: default %q %s", v.Name, *v.Default, msg)
+		}
+	}
 	var re *regexp.Regexp
 	if v.Pattern != "" {
 		var err error
@@ -674,6 +684,22 @@ func checkVarDecl(v *models.Var, d *diags) {
 			d.errorf(v.Pos, "vars.%s: default %q does not match pattern \"%s\"", v.Name, *v.Default, v.Pattern)
 		}
 	}
+}
+
+// checkVarType checks a value against the var's declared type; it returns
+// what is wrong ("" when fine).
+func checkVarType(v *models.Var, val string) string {
+	switch strings.ToLower(v.Type) {
+	case "int", "integer", "number":
+		if _, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64); err != nil {
+			return "is not an integer"
+		}
+	case "bool", "boolean":
+		if _, err := strconv.ParseBool(strings.TrimSpace(val)); err != nil {
+			return "is not a boolean (true or false)"
+		}
+	}
+	return ""
 }
 
 // patternErr strips Go's "error parsing regexp: " prefix.
