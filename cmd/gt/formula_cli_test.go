@@ -477,7 +477,7 @@ func TestFormulaListSources(t *testing.T) {
 		f := strings.Fields(line)
 		rows[f[0]] = f[len(f)-1]
 	}
-	if !strings.HasPrefix(out, "NAME") || rows["release"] != "rig" || rows["townflow"] != "town" || rows["mine"] != "user" || rows["tdd"] != "embedded" {
+	if !strings.HasPrefix(out, "NAME  TYPE  STEPS  VARS  SOURCE\n") || rows["release"] != "rig" || rows["townflow"] != "town" || rows["mine"] != "user" || rows["tdd"] != "embedded" {
 		t.Errorf("formula list from the checkout:\n%s", out)
 	}
 	if strings.Count(out, "release ") != 1 {

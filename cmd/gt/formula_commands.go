@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -126,12 +125,14 @@ func newFormulaListCommand(e *env) *cobra.Command {
 				fmt.Fprintln(e.stdout, "No formulas.")
 				return nil
 			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tTYPE\tSTEPS\tVARS\tSOURCE")
+			// Two-space separated, exactly as §7.5 writes the header.
+			var b strings.Builder
+			b.WriteString("NAME  TYPE  STEPS  VARS  SOURCE\n")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", r.Name, r.Type, r.Steps, r.Vars, r.Source)
+				fmt.Fprintf(&b, "%s  %s  %d  %d  %s\n", r.Name, r.Type, r.Steps, r.Vars, r.Source)
 			}
-			return tw.Flush()
+			_, err = io.WriteString(e.stdout, b.String())
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&typ, "type", "", "only formulas of this type")
