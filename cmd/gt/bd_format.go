@@ -153,7 +153,8 @@ func parseWhen(flag, in string, now time.Time) (*time.Time, error) {
 	}
 	if mult != 0 {
 		var n int
-		if _, err := fmt.Sscanf(d[:len(d)-1], "%d", &n); err == nil && fmt.Sprint(n) == d[:len(d)-1] && n >= 0 {
+		// At most a century, so the duration cannot overflow.
+		if _, err := fmt.Sscanf(d[:len(d)-1], "%d", &n); err == nil && fmt.Sprint(n) == d[:len(d)-1] && n >= 0 && n <= 36500 {
 			u := now.Add(time.Duration(n) * mult).UTC()
 			return &u, nil
 		}

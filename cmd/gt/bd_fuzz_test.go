@@ -1,0 +1,53 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// FuzzBDFlagParsers: the bd flag parsers never panic, and what they accept
+// is well formed.
+func FuzzBDFlagParsers(f *testing.F) {
+	for _, s := range []string{"", "2d", "+1w", "90m", "2026-01-02", "2026-01-02 15:04", "2026-05-01T10:00:00Z",
+		"blocks:tt-a,related:tt-b", "tt-c", ":", "a:b:c", "-5m", "99999999999999999999d", "\xff\xfe", "P4", "{\"rigs\":"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		if w, err := parseWhen("defer", s, now); err == nil && strings.TrimSpace(s) != "" && w == nil {
+			t.Fatalf("parseWhen(%q) accepted without a time", s)
+		} else if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Fatalf("multi-line error for %q", s)
+		}
+		if deps, err := parseDeps([]string{s}); err == nil {
+			for _, d := range deps {
+				if d.target == "" || len(d.typ) > 50 {
+					t.Fatalf("parseDeps(%q) gave %+v", s, d)
+				}
+			}
+		}
+		if p := prefixFromDir("/x/" + s); p != "" && (len(p) > 20 || !utf8.ValidString(p)) {
+			t.Fatalf("prefixFromDir(%q) = %q", s, p)
+		}
+		_ = jsonFileError("f.json", []byte(s), errSyntax(s))
+		_ = roleFromDir("/t", "/t/"+s)
+	})
+}
+
+// errSyntax produces a real decoding error for s (or a stand-in).
+func errSyntax(s string) error {
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return err
+	}
+	return errFuzzStandIn
+}
+
+var errFuzzStandIn = errorString("stand-in")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
