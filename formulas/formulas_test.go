@@ -878,3 +878,16 @@ title = "{{n}} {{flag}} {{odd}}"
 		t.Errorf("warnings = %v", ve.Warnings)
 	}
 }
+
+func TestLoadPathErrors(t *testing.T) {
+	t.Parallel()
+	sp := embeddedOnly()
+	_, _, err := sp.Load("no/such/file.formula.toml")
+	if !errors.Is(err, ErrNotFound) || err.Error() != "formula file no/such/file.formula.toml does not exist" {
+		t.Errorf("missing file: %v", err)
+	}
+	_, _, err = sp.Load(t.TempDir() + "/")
+	if err == nil || errors.Is(err, ErrNotFound) {
+		t.Errorf("directory: %v", err)
+	}
+}

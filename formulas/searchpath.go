@@ -178,7 +178,7 @@ func (sp *SearchPath) Load(ref string) (*File, Loader, error) {
 		st, err := os.Stat(ref)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return nil, nil, fmt.Errorf("formula file %s does not exist", ref)
+				return nil, nil, &missingFileError{path: ref}
 			}
 			return nil, nil, fmt.Errorf("read formula %s: %w", ref, err)
 		}
@@ -339,3 +339,11 @@ func CallerCheckout(town, cwd string) string {
 func SearchPathFor(town, cwd, home string) *SearchPath {
 	return NewSearchPath(CallerCheckout(town, cwd), town, home)
 }
+
+// missingFileError is a formula named by a path that does not exist; it
+// matches ErrNotFound so callers treat names and paths alike.
+type missingFileError struct{ path string }
+
+func (e *missingFileError) Error() string { return fmt.Sprintf("formula file %s does not exist", e.path) }
+
+func (e *missingFileError) Unwrap() error { return ErrNotFound }
