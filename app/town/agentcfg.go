@@ -82,24 +82,23 @@ func (t *Town) SetAgent(o SetAgentOptions) (shadows bool, err error) {
 	if o.Provider != "" && !IsPreset(o.Provider) {
 		return false, fmt.Errorf("unknown provider %q (expected one of the built-in agents)", o.Provider)
 	}
-	ts, err := t.Settings()
+	err = t.UpdateSettings(func(ts *TownSettings) error {
+		if ts.Agents == nil {
+			ts.Agents = map[string]AgentConfig{}
+		}
+		entry := ts.Agents[o.Name] // keeps env, ready_prompt and unknown keys
+		entry.Command = o.Argv[0]
+		entry.Args = append([]string{}, o.Argv[1:]...)
+		if o.PromptMode != "" {
+			entry.PromptMode = o.PromptMode
+		}
+		if o.Provider != "" {
+			entry.Provider = o.Provider
+		}
+		ts.Agents[o.Name] = entry
+		return nil
+	})
 	if err != nil {
-		return false, err
-	}
-	if ts.Agents == nil {
-		ts.Agents = map[string]AgentConfig{}
-	}
-	entry := ts.Agents[o.Name] // keeps env, ready_prompt and unknown keys
-	entry.Command = o.Argv[0]
-	entry.Args = append([]string{}, o.Argv[1:]...)
-	if o.PromptMode != "" {
-		entry.PromptMode = o.PromptMode
-	}
-	if o.Provider != "" {
-		entry.Provider = o.Provider
-	}
-	ts.Agents[o.Name] = entry
-	if err := t.SaveSettings(ts); err != nil {
 		return false, err
 	}
 	t.configEvent(o.Actor, "agents."+o.Name, JoinCommand(o.Argv))
@@ -108,18 +107,17 @@ func (t *Town) SetAgent(o SetAgentOptions) (shadows bool, err error) {
 
 // RemoveAgent removes a custom agent from the town settings.
 func (t *Town) RemoveAgent(name, actor string) error {
-	ts, err := t.Settings()
-	if err != nil {
-		return err
-	}
-	if _, ok := ts.Agents[name]; !ok {
-		if IsPreset(name) {
-			return fmt.Errorf("cannot remove built-in agent '%s'", name)
+	err := t.UpdateSettings(func(ts *TownSettings) error {
+		if _, ok := ts.Agents[name]; !ok {
+			if IsPreset(name) {
+				return fmt.Errorf("cannot remove built-in agent '%s'", name)
+			}
+			return &UnknownAgentError{Alias: name}
 		}
-		return &UnknownAgentError{Alias: name}
-	}
-	delete(ts.Agents, name)
-	if err := t.SaveSettings(ts); err != nil {
+		delete(ts.Agents, name)
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	t.configEvent(actor, "agents."+name, "")
@@ -141,12 +139,11 @@ func (t *Town) SetDefaultAgent(name, actor string) error {
 	if _, err := t.LookupAgent(name, ""); err != nil {
 		return err
 	}
-	ts, err := t.Settings()
+	err := t.UpdateSettings(func(ts *TownSettings) error {
+		ts.DefaultAgent = name
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	ts.DefaultAgent = name
-	if err := t.SaveSettings(ts); err != nil {
 		return err
 	}
 	t.configEvent(actor, "default_agent", name)

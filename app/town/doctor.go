@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gastown/gt/beads"
+	"github.com/gastown/gt/beads/eventlog"
 	"github.com/gastown/gt/formulas"
 	"github.com/gastown/gt/models"
 )
@@ -64,6 +65,8 @@ type DoctorOptions struct {
 	Exe string
 	// Now is the current time (zero: time.Now), for stalled-polecats.
 	Now time.Time
+	// Actor is recorded in the doctor_fixed event.
+	Actor string
 }
 
 // finding is what a check function reports; fix, when set, repairs it.
@@ -131,6 +134,20 @@ func (t *Town) Doctor(ctx context.Context, o DoctorOptions) DoctorReport {
 			res.Hint = "run gt doctor --fix"
 		}
 		rep.Results = append(rep.Results, res)
+	}
+	var fixed []string
+	for _, r := range rep.Results {
+		if r.Fixed {
+			fixed = append(fixed, r.Check)
+		}
+	}
+	if len(fixed) > 0 {
+		actor := o.Actor
+		if actor == "" {
+			actor = models.OverseerAddress.String()
+		}
+		// The repairs are done; failing to log them must not undo that.
+		_ = eventlog.Emit(t.Root, eventlog.SourceGT, "doctor_fixed", actor, map[string]any{"checks": fixed}, models.VisibilityAudit)
 	}
 	return rep
 }
@@ -223,21 +240,23 @@ func checkRigsRegistry(_ context.Context, t *Town, _ DoctorOptions) finding {
 // config.json files, keeping what it can of the old file (unknown keys,
 // added_at).
 func (t *Town) RebuildRigsRegistry() error {
-	old, err := t.Rigs()
-	if err != nil {
-		old = &RigsRegistry{Version: 1, Rigs: map[string]RigEntry{}}
-	}
-	reg := &RigsRegistry{Version: 1, Rigs: map[string]RigEntry{}, Extra: old.Extra}
-	for n, c := range t.rigDirs() {
-		e := old.Rigs[n]
-		e.GitURL, e.DefaultBranch = c.GitURL, c.DefaultBranch
-		e.Beads.Prefix = c.Beads.Prefix
-		if e.AddedAt.IsZero() {
-			e.AddedAt = c.CreatedAt
+	return t.withLock("rigs", func() error {
+		old, err := t.Rigs()
+		if err != nil {
+			old = &RigsRegistry{Version: 1, Rigs: map[string]RigEntry{}}
 		}
-		reg.Rigs[n] = e
-	}
-	return t.SaveRigs(reg)
+		reg := &RigsRegistry{Version: 1, Rigs: map[string]RigEntry{}, Extra: old.Extra}
+		for n, c := range t.rigDirs() {
+			e := old.Rigs[n]
+			e.GitURL, e.DefaultBranch = c.GitURL, c.DefaultBranch
+			e.Beads.Prefix = c.Beads.Prefix
+			if e.AddedAt.IsZero() {
+				e.AddedAt = c.CreatedAt
+			}
+			reg.Rigs[n] = e
+		}
+		return t.SaveRigs(reg)
+	})
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -246,16 +246,25 @@ func (t *Town) addRig(ctx context.Context, o RigAddOptions, url, dir string) (*R
 	}
 
 	// Registry entry, then the import last: if it fails, the entry goes.
-	reg.Rigs[o.Name] = RigEntry{GitURL: url, DefaultBranch: branch, AddedAt: now, Beads: BeadsRef{Prefix: prefix}}
-	if err := t.SaveRigs(reg); err != nil {
+	err = t.UpdateRigs(func(reg *RigsRegistry) error {
+		if _, ok := reg.Rigs[o.Name]; ok {
+			return fmt.Errorf("rig %s already exists", o.Name)
+		}
+		if err := checkPrefixFree(reg, o.Name, prefix); err != nil {
+			return err
+		}
+		reg.Rigs[o.Name] = RigEntry{GitURL: url, DefaultBranch: branch, AddedAt: now, Beads: BeadsRef{Prefix: prefix}}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	imported, err := t.importRig(ctx, prefix, jsonl)
 	if err != nil {
-		if reg2, rerr := t.Rigs(); rerr == nil {
-			delete(reg2.Rigs, o.Name)
-			_ = t.SaveRigs(reg2)
-		}
+		_ = t.UpdateRigs(func(reg *RigsRegistry) error {
+			delete(reg.Rigs, o.Name)
+			return nil
+		})
 		return nil, err
 	}
 	actor := o.Actor

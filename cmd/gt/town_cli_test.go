@@ -117,8 +117,10 @@ func townRepo(t *testing.T, dir string, files map[string]string) string {
 }
 
 // townSnapshot hashes every file and link under root (the beads database
-// files excepted: opening the store may checkpoint them) so a test can prove
-// a failed command left nothing behind.
+// files and the empty lock files of .runtime/locks excepted: opening the
+// store may checkpoint it, and a command takes its locks before it knows
+// the input is bad) so a test can prove a failed command left nothing
+// behind.
 func townSnapshot(t *testing.T, root string) map[string]string {
 	t.Helper()
 	snap := map[string]string{}
@@ -128,6 +130,9 @@ func townSnapshot(t *testing.T, root string) map[string]string {
 		}
 		rel, _ := filepath.Rel(root, p)
 		if strings.HasPrefix(filepath.Base(p), "beads.db") {
+			return nil
+		}
+		if filepath.Base(filepath.Dir(p)) == "locks" && strings.HasSuffix(p, ".lock") {
 			return nil
 		}
 		switch {

@@ -379,11 +379,12 @@ func newDoctorCommand(e *env) *cobra.Command {
 		Short: "Check the town and optionally repair it",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			t, _, err := openTown()
+			t, cwd, err := openTown()
 			if err != nil {
 				return err
 			}
 			o.Exe = e.exe
+			o.Actor = callerOf(cmd, t, cwd)
 			rep := t.Doctor(cmd.Context(), o)
 			if asJSON {
 				if err := printJSON(e.stdout, rep.Results); err != nil {
