@@ -344,6 +344,8 @@ func SearchPathFor(town, cwd, home string) *SearchPath {
 // matches ErrNotFound so callers treat names and paths alike.
 type missingFileError struct{ path string }
 
-func (e *missingFileError) Error() string { return fmt.Sprintf("formula file %s does not exist", e.path) }
+func (e *missingFileError) Error() string {
+	return fmt.Sprintf("formula file %s does not exist", e.path)
+}
 
 func (e *missingFileError) Unwrap() error { return ErrNotFound }
