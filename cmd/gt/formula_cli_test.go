@@ -262,6 +262,9 @@ func TestFormulaMolWispAndJSON(t *testing.T) {
 	if strings.Contains(string(data), "wisp") {
 		t.Errorf("wisp exported:\n%s", data)
 	}
+	if out := bdOK(t, dir, env, "mol", "wisp", "tdd", "--var", "feature=x"); !regexp.MustCompile(`^✓ Poured molecule xy-wisp-[0-9a-z]{5} \(tdd\): 4 steps\n$`).MatchString(out) {
+		t.Errorf("wisp text = %q", out)
+	}
 	bdJSON(t, dir, env, &res, "mol", "pour", "release", "--var", "version=1.0.0")
 	if res.Phase != "liquid" || !strings.Contains(res.NewEpicID, "-mol-") || len(res.IDMapping) != 5 {
 		t.Errorf("pour json = %+v", res)

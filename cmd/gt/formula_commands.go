@@ -436,11 +436,8 @@ func runPour(s *bdSession, ref string, f *pourFlags, wisp bool) error {
 			"new_epic_id": rootID, "id_mapping": mapping, "created": len(mapping) + 1, "phase": plan.Phase,
 		})
 	}
-	noun := "Poured molecule"
-	if wisp {
-		noun = "Poured wisp"
-	}
-	fmt.Fprintln(s.e.stdout, s.pal.ok(fmt.Sprintf("%s %s (%s): %d steps", noun, s.pal.cyan(rootID), p.Formula, steps)))
+	// A wisp reports like a molecule (§7.5 "same"); its ID says -wisp-.
+	fmt.Fprintln(s.e.stdout, s.pal.ok(fmt.Sprintf("Poured molecule %s (%s): %d steps", s.pal.cyan(rootID), p.Formula, steps)))
 	return nil
 }
 
