@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -344,5 +346,66 @@ func TestBDCloseLandsConvoy(t *testing.T) {
 	}
 	if !landed || !closedEv {
 		t.Errorf("events: convoy_closed %v, bead_closed for the convoy %v", landed, closedEv)
+	}
+}
+
+// TestBDPokesRunningHost: inside a town a write pokes the host over
+// .runtime/host.sock; while a host answers, the host owns the export, and
+// once none does, the next write exports everything still dirty.
+func TestBDPokesRunningHost(t *testing.T) {
+	t.Parallel()
+	town := bdMakeTown(t)
+	jsonl := filepath.Join(town, ".beads", "issues.jsonl")
+	first := bdCreate(t, town, nil, "Before the host")
+	before, _ := os.ReadFile(jsonl)
+	if !strings.Contains(string(before), first) {
+		t.Fatalf("no host: the write did not export %s", first)
+	}
+
+	rt := filepath.Join(town, ".runtime")
+	if err := os.MkdirAll(rt, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("unix", filepath.Join(rt, "host.sock"))
+	if err != nil {
+		t.Skipf("unix socket: %v", err)
+	}
+	requests := make(chan string, 16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			line, _ := bufio.NewReader(c).ReadString('\n')
+			requests <- line
+			_, _ = c.Write([]byte(`{"ok":true}` + "\n"))
+			_ = c.Close()
+		}
+	}()
+	second := bdCreate(t, town, nil, "While the host runs")
+	select {
+	case req := <-requests:
+		if !strings.Contains(req, `"poke"`) {
+			t.Errorf("host got %q, want a poke", req)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the write did not poke the host")
+	}
+	during, _ := os.ReadFile(jsonl)
+	if string(during) != string(before) {
+		t.Error("with a host running, bd exported the JSONL itself")
+	}
+	_ = ln.Close()
+	<-done
+
+	third := bdCreate(t, town, nil, "After the host")
+	after, _ := os.ReadFile(jsonl)
+	for _, id := range []string{first, second, third} {
+		if !strings.Contains(string(after), `"id":"`+id+`"`) {
+			t.Errorf("after the host stopped, the export lacks %s", id)
+		}
 	}
 }

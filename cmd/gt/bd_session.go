@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gastown/gt/app/town"
 	"github.com/gastown/gt/beads"
 	"github.com/gastown/gt/beads/eventlog"
 	"github.com/gastown/gt/models"
@@ -106,22 +107,29 @@ func (s *bdSession) write(fn func(tx *beads.Tx, ev *eventSink) error) error {
 	return nil
 }
 
-// finishWrite runs after a committed write: with no host running, the
-// writing command exports the JSONL itself (§4.7); inside a town the
-// write's events go to the town events file (§4.8). Neither can undo the
-// commit, so failures are warnings.
+// finishWrite runs after a committed write. Inside a town the write's
+// events go to the town events file (§4.8) and the host is poked (§2); a
+// running host exports the JSONL itself a second later, so only with no
+// host (or outside a town) does the writing command export before exiting
+// (§4.7). None of this can undo the commit, so failures are warnings.
 func (s *bdSession) finishWrite() {
-	if _, err := s.store.ExportDirty(s.ctx); err != nil {
-		fmt.Fprintf(s.e.stderr, "⚠ could not export %s: %s\n", s.store.JSONLPath(), oneLine(err.Error()))
-	}
-	if !s.place.townDB {
-		return
-	}
-	for _, ev := range s.events {
-		if err := eventlog.Append(s.place.town, ev); err != nil {
-			fmt.Fprintf(s.e.stderr, "⚠ could not record event %s: %s\n", ev.Type, oneLine(err.Error()))
+	if s.place.townDB {
+		for _, ev := range s.events {
+			if err := eventlog.Append(s.place.town, ev); err != nil {
+				fmt.Fprintf(s.e.stderr, "⚠ could not record event %s: %s\n", ev.Type, oneLine(err.Error()))
+				break
+			}
+		}
+		hosted, err := town.PokeHost(s.ctx, s.place.town)
+		if err != nil {
+			fmt.Fprintf(s.e.stderr, "⚠ gt host: %s\n", oneLine(err.Error()))
+		}
+		if hosted {
 			return
 		}
+	}
+	if _, err := s.store.ExportDirty(s.ctx); err != nil {
+		fmt.Fprintf(s.e.stderr, "⚠ could not export %s: %s\n", s.store.JSONLPath(), oneLine(err.Error()))
 	}
 }
 
