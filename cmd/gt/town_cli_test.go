@@ -427,6 +427,27 @@ func TestTownSeedSetup(t *testing.T) {
 	if out := te.gtOK(t, root, "crew", "list"); out != "myproject/crew/yourname  main  idle\n" {
 		t.Errorf("crew list: %q", out)
 	}
+	var cl []map[string]any
+	if err := json.Unmarshal([]byte(te.gtOK(t, root, "crew", "list", "--json", "--rig", "myproject")), &cl); err != nil || len(cl) != 1 ||
+		cl[0]["address"] != "myproject/crew/yourname" || cl[0]["branch"] != "main" || cl[0]["state"] != "idle" ||
+		cl[0]["path"] != filepath.Join(root, "myproject", "crew", "yourname") {
+		t.Errorf("crew list --json: %v %v", cl, err)
+	}
+	var al []map[string]any
+	if err := json.Unmarshal([]byte(te.gtOK(t, root, "config", "agent", "list", "--json")), &al); err != nil || len(al) != 11 {
+		t.Errorf("agent list --json: %v %v", al, err)
+	}
+	if out := te.gtOK(t, root, "config", "agent", "get", "deepseek-x"); out != "Name: deepseek-x\nCommand: deepseek-x\nArgs: --dangerously-skip-permissions\nPrompt mode: arg\nSource: town\n" {
+		t.Errorf("agent get: %q", out)
+	}
+	// The caller's identity from its directory is recorded in events.
+	te.gtOK(t, filepath.Join(root, "mayor"), "config", "agent", "set", "codex-low", "codex --thinking low")
+	data, _ := os.ReadFile(filepath.Join(root, ".events.jsonl"))
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	var last models.Event
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last.Actor != "mayor" || last.Source != "gt" {
+		t.Errorf("last event %+v %v", last, err)
+	}
 	// Adding the same crew again is a skip, not an error; from inside the
 	// rig the rig is implied.
 	if out := te.gtOK(t, filepath.Join(root, "myproject"), "crew", "add", "yourname"); out != "⚠ crew yourname exists; skipped\n" {
@@ -719,7 +740,33 @@ func TestTownDoctorFix(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "myproject", "refinery", "rig", "README.md")); err != nil {
 		t.Fatalf("refinery worktree not recreated: %v", err)
 	}
-	var _ = town.GitignoreContent
+	// A broken runtime link is relinked to the running binary.
+	bin := filepath.Join(root, ".runtime", "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"gt", "bd"} {
+		if err := os.Symlink(filepath.Join(te.root, "no-such-gt"), filepath.Join(bin, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, _, _ := te.gt(t, root, "doctor"); !strings.Contains(out, "⚠ runtime-bin: .runtime/bin/gt points to missing") {
+		t.Fatalf("doctor with broken links:\n%s", out)
+	}
+	out = te.gtOK(t, root, "doctor", "--fix")
+	if !strings.Contains(out, "✓ runtime-bin: fixed") {
+		t.Fatalf("doctor --fix runtime-bin:\n%s", out)
+	}
+	target, err := os.Readlink(filepath.Join(bin, "bd"))
+	if err != nil || filepath.Base(target) != "gt" {
+		t.Fatalf("bd link: %q %v", target, err)
+	}
+	if types := strings.Join(townEventTypes(t, root), ","); !strings.Contains(types, "doctor_fixed") {
+		t.Errorf("no doctor_fixed event: %s", types)
+	}
+	if !town.IsTown(root) {
+		t.Fatal("town marker lost")
+	}
 }
 
 // TestTownPartialRigReplaced: a rig directory left by a killed gt rig add
