@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -172,11 +173,17 @@ func trackedIDs(r beadReader, convoy string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	var tracks []models.Dependency
 	for _, d := range deps {
 		if d.Type == models.DepTracks {
-			out = append(out, d.DependsOnID)
+			tracks = append(tracks, d)
 		}
+	}
+	// In the order they were added.
+	sort.SliceStable(tracks, func(i, j int) bool { return tracks[i].CreatedAt.Before(tracks[j].CreatedAt) })
+	out := make([]string, 0, len(tracks))
+	for _, d := range tracks {
+		out = append(out, d.DependsOnID)
 	}
 	return out, nil
 }
