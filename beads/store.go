@@ -113,6 +113,17 @@ func Open(ctx context.Context, dbPath string) (*Store, error) {
 			return nil, fmt.Errorf("open beads db %s: read %s: %w", dbPath, s.JSONLPath(), err)
 		}
 	}
+	if !missing {
+		// Fast path for every command after the first: a read, no write lock.
+		current, err := s.schemaCurrent(ctx)
+		if err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("open beads db %s: %w", dbPath, err)
+		}
+		if current {
+			return s, nil
+		}
+	}
 	err = s.Write(ctx, "system:migrate", func(tx *Tx) error {
 		if err := migrate(tx); err != nil {
 			return err
@@ -163,6 +174,36 @@ func openPools(dbPath string) (*Store, error) {
 	w.SetMaxIdleConns(2)
 	r.SetMaxIdleConns(4)
 	return &Store{db: w, rdb: r, path: dbPath}, nil
+}
+
+// latestMigration is the number of the newest embedded migration.
+func latestMigration() (int, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return 0, fmt.Errorf("read migrations: %w", err)
+	}
+	latest := 0
+	for _, e := range entries {
+		num, err := strconv.Atoi(strings.SplitN(e.Name(), "_", 2)[0])
+		if err != nil {
+			return 0, fmt.Errorf("migration %s: bad number: %w", e.Name(), err)
+		}
+		latest = max(latest, num)
+	}
+	return latest, nil
+}
+
+// schemaCurrent reports whether the database already has every migration.
+func (s *Store) schemaCurrent(ctx context.Context) (bool, error) {
+	latest, err := latestMigration()
+	if err != nil {
+		return false, err
+	}
+	var version int
+	if err := s.rdb.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return false, fmt.Errorf("read schema version: %w", err)
+	}
+	return version >= latest, nil
 }
 
 // migrate applies the embedded migrations newer than PRAGMA user_version,
