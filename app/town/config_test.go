@@ -49,12 +49,16 @@ func FuzzDecodeSettings(f *testing.F) {
 	f.Add(`{"tui":`)
 	f.Add(`{"rigs":{"a":{"beads":{"prefix":1}}}}`)
 	f.Fuzz(func(t *testing.T, s string) {
-		var ts TownSettings
-		_ = decodeJSON("f", []byte(s), &ts)
-		var rs RigSettings
-		_ = decodeJSON("f", []byte(s), &rs)
-		var reg RigsRegistry
-		_ = decodeJSON("f", []byte(s), &reg)
+		for _, v := range []any{&TownSettings{}, &RigSettings{}, &RigsRegistry{}} {
+			err := decodeJSON("f", []byte(s), v)
+			if err == nil {
+				continue
+			}
+			var ij *InvalidJSONError
+			if !errors.As(err, &ij) || ij.Line < 1 || ij.Col < 1 || strings.Contains(ij.Error(), "\n") {
+				t.Fatalf("decode %q: %v", s, err)
+			}
+		}
 	})
 }
 

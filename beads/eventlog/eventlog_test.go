@@ -225,3 +225,30 @@ func TestFollower(t *testing.T) {
 		t.Fatalf("Last: %v %v", last, err)
 	}
 }
+
+// FuzzReadFrom: arbitrary file content never makes the reader fail or
+// panic, and it never reads past the last newline.
+func FuzzReadFrom(f *testing.F) {
+	f.Add([]byte(`{"ts":"2026-03-02T09:15:04Z","type":"a","payload":{}}` + "\n"))
+	f.Add([]byte("{\n}\n{\"type\":1}\n\xff\xfe\n{"))
+	f.Add([]byte(""))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		root := t.TempDir()
+		if err := os.WriteFile(Path(root), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		evs, off, err := ReadFrom(root, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int64(strings.LastIndexByte(string(data), '\n') + 1)
+		if off != want {
+			t.Fatalf("offset %d, want %d", off, want)
+		}
+		for _, e := range evs {
+			if e.Type == "" {
+				t.Fatal("event without type returned")
+			}
+		}
+	})
+}
