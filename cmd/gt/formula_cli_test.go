@@ -565,3 +565,46 @@ func TestFormulaMolErrorsAndCurrent(t *testing.T) {
 		t.Errorf("formula show --json = %v", show)
 	}
 }
+
+// The user guide's formula workflow, run in a town made by gt install:
+// bd formula list, bd cook release --var version=1.2.0, bd mol pour release
+// --var version=1.2.0, bd mol list.
+func TestFormulaSeedWorkflowInTown(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	env := []string{"HOME=" + home}
+	town := filepath.Join(t.TempDir(), "gt")
+	if _, errOut, code := runBin(t, home, env, "gt", "install", town); code != 0 {
+		t.Fatalf("gt install: exit %d: %s", code, errOut)
+	}
+	custom := "formula = \"hotfix\"\ndescription = \"Town hotfix\"\n[[steps]]\nid = \"patch\"\ntitle = \"Patch\"\n"
+	if err := os.WriteFile(filepath.Join(town, ".beads", "formulas", "hotfix.formula.toml"), []byte(custom), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	list := bdOK(t, town, env, "formula", "list")
+	for _, want := range []string{"release  workflow  5  1  embedded\n", "hotfix  workflow  1  0  town\n", "mol-polecat-work  workflow  5  4  embedded\n"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("bd formula list lacks %q:\n%s", want, list)
+		}
+	}
+	cook := bdOK(t, town, env, "cook", "release", "--var", "version=1.2.0")
+	if !strings.Contains(cook, "  4. create-tag  Create release tag  [needs: build]\n     Run git tag -a v1.2.0 -m 'Release v1.2.0'\n") {
+		t.Errorf("bd cook in town:\n%s", cook)
+	}
+	pour := bdOK(t, town, env, "mol", "pour", "release", "--var", "version=1.2.0")
+	m := regexp.MustCompile(`^✓ Poured molecule (hq-mol-[0-9a-z]{5}) \(release\): 5 steps\n$`).FindStringSubmatch(pour)
+	if m == nil {
+		t.Fatalf("pour in town = %q", pour)
+	}
+	if out := bdOK(t, town, env, "mol", "list"); out != m[1]+"  release  0/5  open  next: "+m[1]+".1 Bump version\n" {
+		t.Errorf("bd mol list = %q", out)
+	}
+	events, err := os.ReadFile(filepath.Join(town, ".events.jsonl"))
+	if err != nil || !strings.Contains(string(events), `"type":"bead_created"`) || !strings.Contains(string(events), m[1]) {
+		t.Errorf("no bead_created event for the molecule (%v):\n%s", err, events)
+	}
+	jsonl, err := os.ReadFile(filepath.Join(town, ".beads", "issues.jsonl"))
+	if err != nil || strings.Count(string(jsonl), m[1]) < 6 {
+		t.Errorf("issues.jsonl does not hold the 6 molecule beads (%v)", err)
+	}
+}
