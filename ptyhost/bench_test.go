@@ -50,7 +50,7 @@ func BenchmarkPaneFeedRawVT(b *testing.B) {
 			}
 		}
 	}()
-	defer e.Close()
+	defer closeEmulator(e)
 	for e.ScrollbackLen() < vt.DefaultScrollbackSize {
 		_, _ = e.Write(stream)
 	}
@@ -197,7 +197,7 @@ func BenchmarkPaneIdleMemory(b *testing.B) {
 		b.ReportMetric(float64(after-before)/panes, "rawvt-bytes/pane")
 		runtime.KeepAlive(terms)
 		for _, e := range emus {
-			_ = e.Close()
+			closeEmulator(e)
 		}
 	}
 }

@@ -120,7 +120,7 @@ func TestFilterMatchesRawEmulator(t *testing.T) {
 		fillLineFromEmu(l, raw, y)
 		wantScreen[y] = l.ANSI(80)
 	}
-	_ = raw.Close()
+	closeEmulator(raw)
 
 	term := NewTerminal(80, 24, TerminalOptions{Scrollback: len(wantSB) + 10})
 	_, _ = term.Write(stream)
@@ -144,7 +144,7 @@ func TestRandomBytesNeverPanic(t *testing.T) {
 	t.Parallel()
 	size := 64 << 20
 	if testing.Short() || raceEnabled {
-		size = 4 << 20
+		size = 2 << 20
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	term := NewTerminal(80, 24, TerminalOptions{Scrollback: 1000})

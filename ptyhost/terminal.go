@@ -133,7 +133,7 @@ func clampSize(cols, rows int) (int, int) {
 // newEmulatorLocked (re)creates the emulator and starts its reply pump.
 func (t *Terminal) newEmulatorLocked() {
 	if t.emu != nil {
-		_ = t.emu.Close()
+		closeEmulator(t.emu)
 	}
 	e := vt.NewEmulator(t.cols, t.rows)
 	t.emuGen++
@@ -543,7 +543,20 @@ func (t *Terminal) Close() error {
 		return nil
 	}
 	t.closed = true
-	return t.emu.Close()
+	closeEmulator(t.emu)
+	return nil
+}
+
+// closeEmulator ends the emulator's reply pipe, which stops its pump.
+// Emulator.Close would do that too, but it sets a flag that the pump's
+// concurrent Read checks without synchronization (a data race in x/vt);
+// closing the pipe's write end is synchronized and has the same effect.
+func closeEmulator(e *vt.Emulator) {
+	if pw, ok := e.InputPipe().(*io.PipeWriter); ok {
+		_ = pw.CloseWithError(io.EOF)
+		return
+	}
+	_ = e.Close()
 }
 
 var _ io.Writer = (*Terminal)(nil)
