@@ -367,16 +367,14 @@ func (t *Town) planSling(ctx context.Context, s *beads.Store, o SlingOptions, ca
 	var target *slingTarget
 	if len(args) >= 2 {
 		last := args[len(args)-1]
-		if _, err := s.Resolve(ctx, last); err != nil {
-			if !looksLikeTarget(last) {
-				return nil, err
-			}
-			g, err := t.parseTarget(last)
-			if err != nil {
-				return nil, err
-			}
+		if g, err := t.parseTarget(last); err == nil {
 			target = &g
 			args = args[:len(args)-1]
+		} else if _, rerr := s.Resolve(ctx, last); rerr != nil {
+			if looksLikeTarget(last) {
+				return nil, err
+			}
+			return nil, rerr
 		}
 	}
 	if target == nil {
@@ -730,41 +728,67 @@ func (t *Town) doSling(ctx context.Context, s *beads.Store, o SlingOptions, p *s
 			}
 		}
 		if len(untracked) > 0 {
-			title := convoyTitle(untracked[0].Title, len(untracked))
-			ids := make([]string, 0, len(untracked))
-			for _, b := range untracked {
-				ids = append(ids, b.ID)
-			}
+			var title string
 			err := s.Write(ctx, o.Actor, func(tx *beads.Tx) error {
-				c, err := CreateConvoyTx(tx, title, ids, ConvoyMeta{Owner: o.Actor, Notify: []string{}, Merge: o.Merge, Auto: true})
+				// Re-check inside the transaction: a concurrent sling may
+				// have tracked some of them meanwhile.
+				newConvoy, tracked, title = "", nil, ""
+				var first string
+				for _, b := range untracked {
+					open, err := OpenConvoysTracking(tx, b.ID)
+					if err != nil {
+						return err
+					}
+					if len(open) > 0 {
+						continue
+					}
+					if first == "" {
+						first = b.Title
+					}
+					tracked = append(tracked, b.ID)
+				}
+				if len(tracked) == 0 {
+					return nil
+				}
+				title = convoyTitle(first, len(tracked))
+				c, err := CreateConvoyTx(tx, title, tracked, ConvoyMeta{Owner: o.Actor, Notify: []string{}, Merge: o.Merge, Auto: true})
 				if err != nil {
 					return err
 				}
 				newConvoy = c.ID
 				return nil
 			})
-			tracked = ids
 			if err != nil {
 				return nil, fmt.Errorf("create convoy: %w", err)
 			}
 			for _, id := range tracked {
 				convoyOf[id] = newConvoy
 			}
-			res.Convoy = newConvoy
-			if err := eventlog.Emit(t.Root, eventlog.SourceGT, "convoy_created", o.Actor,
-				map[string]any{"convoy": newConvoy, "title": title, "tracked": tracked}, models.VisibilityBoth); err != nil {
-				return nil, err
+			if newConvoy != "" {
+				res.Convoy = newConvoy
+				if err := eventlog.Emit(t.Root, eventlog.SourceGT, "convoy_created", o.Actor,
+					map[string]any{"convoy": newConvoy, "title": title, "tracked": tracked}, models.VisibilityBoth); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
-	fetched := false
+	fetched, convoyPrinted := false, false
 	for i, b := range p.beads {
 		if p.already[i] {
 			fmt.Fprintf(out, "%s is already hooked to %s\n", b.ID, b.Assignee)
 			res.Beads = append(res.Beads, SlungBead{Bead: b.ID, Target: b.Assignee, Already: true, Convoy: convoyOf[b.ID]})
 			continue
 		}
-		sb, err := t.slingOne(ctx, s, o, p, b, convoyOf[b.ID], now, &fetched, out, i == 0 && newConvoy != "", newConvoy, tracked)
+		cv := convoyOf[b.ID]
+		if cv == "" && !o.NoConvoy && !o.HookOnly {
+			var err error
+			if cv, err = openConvoyOf(ctx, s, b.ID); err != nil {
+				return res, err
+			}
+		}
+		sb, err := t.slingOne(ctx, s, o, p, b, cv, now, &fetched, out, !convoyPrinted && newConvoy != "", newConvoy, tracked)
+		convoyPrinted = convoyPrinted || sb != nil && !sb.Already
 		if err != nil {
 			return res, err
 		}
