@@ -189,12 +189,13 @@ type Gate struct {
 	Pos     SourcePos
 }
 
-// Known gate types; others are accepted with a warning.
-var GateTypes = []string{"gh:run", "gh:pr", "timer", "human", "mail"}
+// gateTypes are the known gate types; others are accepted with a warning.
+var gateTypes = [...]string{"gh:run", "gh:pr", "timer", "human", "mail"}
 
-// KnownGateType reports whether t is one of GateTypes.
+// KnownGateType reports whether t is a known gate type (gh:run, gh:pr,
+// timer, human or mail).
 func KnownGateType(t string) bool {
-	for _, g := range GateTypes {
+	for _, g := range gateTypes {
 		if g == t {
 			return true
 		}
