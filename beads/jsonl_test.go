@@ -157,6 +157,13 @@ func TestRebuildOnOpen(t *testing.T) {
 	if n, ok := s2.Rebuilt(); !ok || n != 13 {
 		t.Errorf("Rebuilt() = %d, %v; want 13, true", n, ok)
 	}
+	// Config is not in the JSONL: prefixes come back from the IDs.
+	if p, err := s2.DefaultPrefix(ctx); p != "bd" || err != nil {
+		t.Errorf("default prefix after rebuild = %q, %v; want bd", p, err)
+	}
+	if ps, _ := s2.Prefixes(ctx); !eqStrings(ps, []string{"bd", "gt", "hq"}) {
+		t.Errorf("prefixes after rebuild = %v", ps)
+	}
 	if dirty, err := s2.ExportIfDirty(ctx); dirty || err != nil {
 		t.Errorf("rebuilt store is dirty: %v, %v", dirty, err)
 	}

@@ -145,7 +145,7 @@ func Open(ctx context.Context, dbPath string) (*Store, error) {
 		}
 		s.rebuilt = res.Created + res.Updated + res.Unchanged
 		s.wasRebu = true
-		return nil
+		return tx.inferPrefixes()
 	})
 	if err != nil {
 		_ = s.Close()
@@ -472,4 +472,38 @@ func (r reader) prefixes() ([]string, error) {
 		return nil, err
 	}
 	return strings.Split(v, ","), nil
+}
+
+var hashSuffixRE = regexp.MustCompile(`^(.+?)-(?:mol-|wisp-|cv-)?[0-9a-z]{5,8}$`)
+
+// inferPrefixes registers the prefixes of hash-shaped top-level IDs after a
+// rebuild (config is not in the JSONL) and, when no default is set, makes
+// the most common one the default.
+func (t *Tx) inferPrefixes() error {
+	ids, err := t.r().strings(`SELECT id FROM issues WHERE instr(id, '.') = 0`)
+	if err != nil {
+		return fmt.Errorf("infer prefixes: %w", err)
+	}
+	counts := map[string]int{}
+	for _, id := range ids {
+		if m := hashSuffixRE.FindStringSubmatch(id); m != nil && prefixRE.MatchString(m[1]) {
+			counts[m[1]]++
+		}
+	}
+	best := ""
+	for p, n := range counts {
+		if err := t.addPrefix(p); err != nil {
+			return err
+		}
+		if best == "" || n > counts[best] || (n == counts[best] && p < best) {
+			best = p
+		}
+	}
+	if best == "" {
+		return nil
+	}
+	if _, ok, err := t.GetConfig(configPrefix); err != nil || ok {
+		return err
+	}
+	return t.SetConfig(configPrefix, best)
 }
