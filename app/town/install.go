@@ -156,6 +156,16 @@ func (in *installer) run(ctx context.Context, o InstallOptions, existing bool) (
 	if err := in.mkdir(t.Path("mayor"), 0o755); err != nil {
 		return nil, err
 	}
+	if existing {
+		// --force keeps town.json and rigs.json, but they must be valid
+		// before anything is rewritten.
+		if _, err := t.TownConfig(); err != nil {
+			return nil, err
+		}
+		if _, err := t.Rigs(); err != nil {
+			return nil, err
+		}
+	}
 	// Overseer first: town.json's owner defaults to its email.
 	ov := detectOverseer(ctx, in.getenv)
 	if old, err := t.Overseer(); err == nil {
@@ -166,15 +176,7 @@ func (in *installer) run(ctx context.Context, o InstallOptions, existing bool) (
 		return nil, err
 	}
 
-	if existing {
-		// --force keeps town.json and rigs.json, but they must be valid.
-		if _, err := t.TownConfig(); err != nil {
-			return nil, err
-		}
-		if _, err := t.Rigs(); err != nil {
-			return nil, err
-		}
-	} else {
+	if !existing {
 		name := o.Name
 		if name == "" {
 			name = filepath.Base(in.path)

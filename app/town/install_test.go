@@ -74,6 +74,17 @@ func TestInstall(t *testing.T) {
 			}
 		})
 	}
+	// --force over a town whose town.json is broken refuses and changes
+	// nothing (overseer.json included).
+	broken := filepath.Join(base, "withgit")
+	writeFile(t, filepath.Join(broken, TownConfigFile), "{oops")
+	ovBefore, _ := os.ReadFile(filepath.Join(broken, OverseerFile))
+	if _, err := Install(ctx, InstallOptions{Path: broken, Force: true, Getenv: getenv}); err == nil || !strings.Contains(err.Error(), "invalid JSON at line 1 col 2") {
+		t.Fatalf("--force over broken town.json: %v", err)
+	}
+	if ovAfter, _ := os.ReadFile(filepath.Join(broken, OverseerFile)); string(ovAfter) != string(ovBefore) {
+		t.Fatal("refused --force rewrote overseer.json")
+	}
 	tw, err := Open(filepath.Join(base, "plain"), getenv)
 	if err != nil {
 		t.Fatal(err)
