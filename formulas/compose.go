@@ -77,6 +77,11 @@ func (c *cooker) expandLoops(steps []*models.Step, vals map[string]string) []*mo
 	for _, a := range aliases {
 		rewire(out, a.id, a.exits, nil)
 	}
+	// Steps elsewhere in the tree (a parent's siblings) may need the loop
+	// too; cook rewires them with the recorded aliases.
+	for _, a := range aliases {
+		c.loopExits = append(c.loopExits, loopExit{a.id, a.exits})
+	}
 	return out
 }
 

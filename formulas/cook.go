@@ -160,9 +160,17 @@ type cooker struct {
 	cache map[string]*File
 	// expanded counts the steps loops have produced, against maxSteps.
 	expanded int
+	// loopExits maps each expanded loop to its last iteration's exits.
+	loopExits []loopExit
 	// validating is set by Validate: a range that needs a variable without
 	// a value is then expected, not worth a warning.
 	validating bool
+}
+
+// loopExit records what a loop's ID stands for once expanded.
+type loopExit struct {
+	id    string
+	exits []string
 }
 
 // maxSteps bounds how many steps loops may produce in one cook, so nested
@@ -220,6 +228,9 @@ func (c *cooker) cook(file *File) (*Proto, error) {
 
 	vals := c.values(f)
 	f.Steps = c.expandLoops(f.Steps, vals)
+	for _, le := range c.loopExits {
+		rewire(f.Steps, le.id, le.exits, nil)
+	}
 	if f.Type == models.FormulaConvoy || len(f.Legs) > 0 {
 		c.convoy(f)
 	}
@@ -519,17 +530,21 @@ func (c *cooker) build(f *models.Formula, vals map[string]string) *Proto {
 // needs, keeping the written order otherwise (Kahn's algorithm, always
 // taking the earliest ready step).
 func topoOrder(steps []*models.Step) []*models.Step {
-	pos := map[string]int{}
+	// Each sibling stands for its whole subtree: a need on any step inside
+	// sibling j, from anywhere inside sibling i, orders j before i.
+	owner := map[string]int{}
 	for i, s := range steps {
-		pos[s.ID] = i
+		walk([]*models.Step{s}, func(x *models.Step) {
+			if _, dup := owner[x.ID]; !dup {
+				owner[x.ID] = i
+			}
+		})
 	}
-	// A step's needs include those of its descendants towards siblings, so
-	// an epic comes after what its children need.
 	deps := make([][]int, len(steps))
 	for i, s := range steps {
 		walk([]*models.Step{s}, func(x *models.Step) {
 			for _, n := range x.Needs {
-				if j, ok := pos[n]; ok && j != i {
+				if j, ok := owner[n]; ok && j != i {
 					deps[i] = append(deps[i], j)
 				}
 			}

@@ -891,3 +891,61 @@ func TestLoadPathErrors(t *testing.T) {
 		t.Errorf("directory: %v", err)
 	}
 }
+
+func TestLoopInsideChildrenNeededFromOutside(t *testing.T) {
+	t.Parallel()
+	f := parseString(t, `formula = "test"
+[[steps]]
+id = "epic"
+title = "Epic"
+[[steps.children]]
+id = "rounds"
+[steps.children.loop]
+count = 2
+[[steps.children.loop.body]]
+id = "r"
+title = "Round {index}"
+[[steps]]
+id = "after"
+title = "After"
+needs = ["rounds"]
+`)
+	p, err := Cook(f, embeddedOnly(), CookOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := p.Step("after")
+	if !slices.Equal(after.Needs, []string{"rounds.iter2.r"}) {
+		t.Errorf("after needs %v", after.Needs)
+	}
+	r2, _ := p.Step("rounds.iter2.r")
+	if r2.Parent != "epic" || r2.Title != "Round 2" || !slices.Equal(r2.Needs, []string{"rounds.iter1.r"}) {
+		t.Errorf("round 2 = %+v", r2)
+	}
+	if got := stepIDsOf(p); !slices.Equal(got, []string{"epic", "rounds.iter1.r", "rounds.iter2.r", "after"}) {
+		t.Errorf("order = %v", got)
+	}
+}
+
+func TestTopoOrderUsesSubtrees(t *testing.T) {
+	t.Parallel()
+	f := parseString(t, `formula = "test"
+[[steps]]
+id = "report"
+title = "Report"
+needs = ["check"]
+[[steps]]
+id = "qa"
+title = "QA"
+[[steps.children]]
+id = "check"
+title = "Check"
+`)
+	p, err := Cook(f, embeddedOnly(), CookOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stepIDsOf(p); !slices.Equal(got, []string{"qa", "check", "report"}) {
+		t.Errorf("order = %v", got)
+	}
+}
