@@ -32,6 +32,7 @@ func newBDDepCommand(e *env) *cobra.Command {
 			}
 			var from, to string
 			err = s.write(func(tx *beads.Tx, ev *eventSink) error {
+				var err error
 				if from, err = tx.Resolve(args[0]); err != nil {
 					return err
 				}
@@ -167,6 +168,7 @@ func depTree(s *bdSession, id string, up bool, maxDepth int) ([]treeNode, error)
 	var walk func(from string, depth int, last []bool) error
 	walk = func(from string, depth int, last []bool) error {
 		var edges []models.Dependency
+		var err error
 		if up {
 			edges, err = s.store.Dependents(s.ctx, from)
 		} else {
