@@ -689,6 +689,9 @@ func checkVarDecl(v *models.Var, d *diags) {
 // checkVarType checks a value against the var's declared type; it returns
 // what is wrong ("" when fine).
 func checkVarType(v *models.Var, val string) string {
+	if strings.TrimSpace(val) == "" {
+		return "" // empty means "not set", whatever the type
+	}
 	switch strings.ToLower(v.Type) {
 	case "int", "integer", "number":
 		if _, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64); err != nil {
