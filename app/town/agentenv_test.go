@@ -45,9 +45,9 @@ func TestAgentEnv(t *testing.T) {
 			missing: []string{"TMUX", "TMUX_PANE", "CLAUDECODE", "GT_CREW", "broken"},
 		},
 		{
-			name: "crew",
-			opts: AgentEnvOptions{TownRoot: "/t", Address: crew, Alias: "codex", Branch: "main", Base: base},
-			want: map[string]string{"GT_ROLE": "crew", "BD_ACTOR": "myproj/crew/bob", "GT_RIG": "myproj", "GT_CREW": "bob", "GT_BRANCH": "main"},
+			name:    "crew",
+			opts:    AgentEnvOptions{TownRoot: "/t", Address: crew, Alias: "codex", Branch: "main", Base: base},
+			want:    map[string]string{"GT_ROLE": "crew", "BD_ACTOR": "myproj/crew/bob", "GT_RIG": "myproj", "GT_CREW": "bob", "GT_BRANCH": "main"},
 			missing: []string{"GT_POLECAT"},
 		},
 		{
