@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -131,5 +132,53 @@ func TestConcurrentStores(t *testing.T) {
 				t.Errorf("%s bead %s = status %s assignee %s", actor, b.ID, b.Status, b.Assignee)
 			}
 		}
+	}
+}
+
+// TestConcurrentOpenRebuild: many stores opening a missing database beside
+// an issues.jsonl at once: exactly one rebuilds, every one sees all beads.
+func TestConcurrentOpenRebuild(t *testing.T) {
+	dir := t.TempDir()
+	data := readFixture(t)
+	if err := os.WriteFile(filepath.Join(dir, "issues.jsonl"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const n = 10
+	var wg sync.WaitGroup
+	rebuilt := make(chan int, n)
+	errs := make(chan error, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := Open(ctx, filepath.Join(dir, "beads.db"))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			if c, ok := s.Rebuilt(); ok {
+				rebuilt <- c
+			}
+			all, err := s.List(ctx, Filter{IncludeClosed: true})
+			if err != nil || len(all) != 12 {
+				errs <- fmt.Errorf("list after open = %d, %v", len(all), err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	close(rebuilt)
+	for err := range errs {
+		t.Error(err)
+	}
+	var counts []int
+	for c := range rebuilt {
+		counts = append(counts, c)
+	}
+	if len(counts) != 1 || counts[0] != 12 {
+		t.Errorf("rebuilds = %v, want exactly one of 12", counts)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -179,18 +178,31 @@ func TestRebuildOnOpen(t *testing.T) {
 	}
 }
 
-func TestRebuildFailureLeavesNoDatabase(t *testing.T) {
+func TestRebuildFailureRetries(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "issues.jsonl"), []byte("{\"id\":\"gt-a\",\"title\":\"a\",\"created_at\":\"2025-01-01T00:00:00Z\"}\n{broken\n"), 0o644); err != nil {
+	jsonl := filepath.Join(dir, "issues.jsonl")
+	good := "{\"id\":\"gt-a1b2c\",\"title\":\"a\",\"created_at\":\"2025-01-01T00:00:00Z\"}\n"
+	if err := os.WriteFile(jsonl, []byte(good+"{broken\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Open(context.Background(), filepath.Join(dir, "beads.db"))
-	if err == nil || !strings.Contains(err.Error(), "issues.jsonl:2: invalid JSON") {
-		t.Fatalf("open = %v", err)
+	ctx := context.Background()
+	for attempt := range 2 {
+		_, err := Open(ctx, filepath.Join(dir, "beads.db"))
+		if err == nil || !strings.Contains(err.Error(), "issues.jsonl:2: invalid JSON") {
+			t.Fatalf("open attempt %d = %v", attempt, err)
+		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "beads.db")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("half-made database left behind: %v", err)
+	if err := os.WriteFile(jsonl, []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, filepath.Join(dir, "beads.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n, ok := s.Rebuilt(); n != 1 || !ok {
+		t.Errorf("Rebuilt() = %d, %v after fixing the file", n, ok)
 	}
 }
 

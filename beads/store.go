@@ -81,9 +81,10 @@ type Store struct {
 const dsnParams = "_journal_mode=WAL&_busy_timeout=30000&_foreign_keys=on&_synchronous=NORMAL"
 
 // Open opens (creating if missing) the SQLite database at dbPath, runs the
-// embedded numbered migrations, and, if the database file did not exist but
-// issues.jsonl exists beside it, rebuilds the beads from that file (see
-// Rebuilt).
+// embedded numbered migrations and, in the same transaction that creates the
+// schema of a new (missing or empty) database, rebuilds the beads from
+// issues.jsonl beside it when that file exists (see Rebuilt). A failed
+// rebuild commits nothing, so the next Open tries again.
 func Open(ctx context.Context, dbPath string) (*Store, error) {
 	if dbPath == "" {
 		return nil, fmt.Errorf("open beads db: empty path")
@@ -94,50 +95,34 @@ func Open(ctx context.Context, dbPath string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(dbPath), 0o755); err != nil {
 		return nil, fmt.Errorf("open beads db %s: %w", dbPath, err)
 	}
-	_, statErr := os.Stat(dbPath)
-	missing := errors.Is(statErr, fs.ErrNotExist)
-
 	s, err := openPools(dbPath)
 	if err != nil {
 		return nil, err
 	}
-	var jsonl []byte
-	if missing {
-		data, err := os.ReadFile(s.JSONLPath())
-		switch {
-		case err == nil:
-			jsonl = data
-		case errors.Is(err, fs.ErrNotExist):
-		default:
-			_ = s.Close()
-			return nil, fmt.Errorf("open beads db %s: read %s: %w", dbPath, s.JSONLPath(), err)
-		}
+	// Fast path for every command after the first: a read, no write lock.
+	current, err := s.schemaCurrent(ctx)
+	if err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open beads db %s: %w", dbPath, err)
 	}
-	if !missing {
-		// Fast path for every command after the first: a read, no write lock.
-		current, err := s.schemaCurrent(ctx)
-		if err != nil {
-			_ = s.Close()
-			return nil, fmt.Errorf("open beads db %s: %w", dbPath, err)
-		}
-		if current {
-			return s, nil
-		}
+	if current {
+		return s, nil
 	}
+	// The transaction that creates the schema also rebuilds from
+	// issues.jsonl, so no other process can see the new database empty; if
+	// the rebuild fails nothing is committed and the next open tries again.
 	err = s.Write(ctx, "system:migrate", func(tx *Tx) error {
-		if err := migrate(tx); err != nil {
+		s.rebuilt, s.wasRebu = 0, false
+		before, err := migrate(tx)
+		if err != nil || before > 0 {
 			return err
 		}
-		if jsonl == nil {
+		jsonl, err := os.ReadFile(s.JSONLPath())
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		// Another process may have rebuilt the new file first.
-		var n int
-		if err := tx.tx.QueryRowContext(tx.ctx, `SELECT count(*) FROM issues`).Scan(&n); err != nil {
-			return fmt.Errorf("count issues: %w", err)
-		}
-		if n > 0 {
-			return nil
+		if err != nil {
+			return fmt.Errorf("read %s: %w", s.JSONLPath(), err)
 		}
 		res, err := tx.importJSONL(bytes.NewReader(jsonl), filepath.Base(s.JSONLPath()), false)
 		if err != nil {
@@ -149,12 +134,6 @@ func Open(ctx context.Context, dbPath string) (*Store, error) {
 	})
 	if err != nil {
 		_ = s.Close()
-		if missing {
-			// Leave no half-made database behind: the next open retries.
-			for _, suffix := range []string{"", "-wal", "-shm"} {
-				_ = os.Remove(dbPath + suffix)
-			}
-		}
 		return nil, fmt.Errorf("open beads db %s: %w", dbPath, err)
 	}
 	return s, nil
@@ -207,15 +186,16 @@ func (s *Store) schemaCurrent(ctx context.Context) (bool, error) {
 }
 
 // migrate applies the embedded migrations newer than PRAGMA user_version,
-// inside the caller's write transaction.
-func migrate(tx *Tx) error {
+// inside the caller's write transaction, and returns the version it found.
+func migrate(tx *Tx) (int, error) {
 	var version int
 	if err := tx.tx.QueryRowContext(tx.ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
+		return 0, fmt.Errorf("read schema version: %w", err)
 	}
+	before := version
 	entries, err := fs.ReadDir(migrationFS, "migrations")
 	if err != nil {
-		return fmt.Errorf("read migrations: %w", err)
+		return 0, fmt.Errorf("read migrations: %w", err)
 	}
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
@@ -225,24 +205,24 @@ func migrate(tx *Tx) error {
 	for _, name := range names {
 		num, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
 		if err != nil {
-			return fmt.Errorf("migration %s: bad number: %w", name, err)
+			return 0, fmt.Errorf("migration %s: bad number: %w", name, err)
 		}
 		if num <= version {
 			continue
 		}
 		body, err := migrationFS.ReadFile("migrations/" + name)
 		if err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
+			return 0, fmt.Errorf("migration %s: %w", name, err)
 		}
 		if _, err := tx.tx.ExecContext(tx.ctx, string(body)); err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
+			return 0, fmt.Errorf("migration %s: %w", name, err)
 		}
 		if _, err := tx.tx.ExecContext(tx.ctx, fmt.Sprintf("PRAGMA user_version = %d", num)); err != nil {
-			return fmt.Errorf("migration %s: set version: %w", name, err)
+			return 0, fmt.Errorf("migration %s: set version: %w", name, err)
 		}
 		version = num
 	}
-	return nil
+	return before, nil
 }
 
 // Close closes the database.
