@@ -38,7 +38,8 @@ const fakeExeDir = "DASHBOARD_TEST_FAKE_DIR"
 
 // fakeExe is the stand-in: "echo" prints its argv, cwd and identity as
 // JSON; "hang" prints partial output, starts a child in its process group
-// and never ends; "block" waits until <dir>/release exists.
+// and never ends; "block" waits until <dir>/release exists; "record"
+// writes its argv to <dir>/args.json; "fail" exits 4.
 func fakeExe(mode string) int {
 	dir := os.Getenv(fakeExeDir)
 	switch mode {
@@ -60,6 +61,12 @@ func fakeExe(mode string) int {
 		_ = os.WriteFile(filepath.Join(dir, "child.pid"), []byte(fmt.Sprint(child.Process.Pid)), 0o644)
 		time.Sleep(time.Hour)
 		return 0
+	case "record":
+		b, _ := json.Marshal(os.Args)
+		_ = os.WriteFile(filepath.Join(dir, "args.json"), b, 0o644)
+		return 0
+	case "fail":
+		return 4
 	case "block":
 		for {
 			if _, err := os.Stat(filepath.Join(dir, "release")); err == nil {
