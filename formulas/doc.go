@@ -22,7 +22,9 @@
 // Resolve a formula by name along the search path, validate it with vars and
 // get the cooked steps:
 //
-//	sp := formulas.NewSearchPath(rigCheckout, townRoot, homeDir) // "" leaves a level out
+//	sp := formulas.SearchPathFor(townRoot, cwd, homeDir)
+//	// or formulas.NewSearchPath(rigCheckout, townRoot, homeDir); "" leaves a level out
+//	vars, err := formulas.ParseVars(varFlags) // `invalid --var "X" (expected key=value)`
 //	proto, err := sp.Cook("mol-polecat-work", formulas.CookOptions{
 //		Vars: map[string]string{"issue": id, "feature": title},
 //	})
@@ -42,7 +44,8 @@
 // needs; the caller creates them in one store transaction (cmd/gt's
 // pourPlan does this with beads.Tx).
 //
-// Lower-level pieces: (*SearchPath).Find(name) (*Source, error),
+// CallerCheckout(town, cwd) is the §7.4 rig level for a directory (its git
+// checkout, else <rig>/mayor/rig). Lower-level pieces: (*SearchPath).Find(name) (*Source, error),
 // LoadFormula(name) (*File, error), Load(nameOrPath) (*File, Loader, error)
 // for arguments that may be file paths, List() for bd formula list, Parse
 // for bytes, Cook(file, loader, opts), Substitute and Placeholders for
