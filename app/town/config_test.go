@@ -166,3 +166,15 @@ func TestMissingFiles(t *testing.T) {
 		t.Fatal("settings exist before any write")
 	}
 }
+
+func TestValueStartBounds(t *testing.T) {
+	data := []byte(`{"a": "x"}`)
+	for _, end := range []int64{-5, 0, 1, 9, 10, 99} {
+		if got := valueStart(data, end); got < 0 || got > int64(len(data)) {
+			t.Errorf("valueStart(%d) = %d", end, got)
+		}
+	}
+	if got := valueStart(data, 9); got != 6 {
+		t.Errorf("valueStart of \"x\" = %d, want 6", got)
+	}
+}

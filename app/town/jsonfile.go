@@ -157,15 +157,15 @@ func valueStart(data []byte, end int64) int64 {
 	if end > int64(len(data)) {
 		end = int64(len(data))
 	}
+	if end <= 0 {
+		return 0
+	}
 	i := end - 1
 	for i > 0 && !bytes.ContainsRune([]byte(":,["), rune(data[i-1])) {
 		i--
 	}
 	for i < end && (data[i] == ' ' || data[i] == '\n' || data[i] == '\t' || data[i] == '\r') {
 		i++
-	}
-	if i < 0 {
-		i = 0
 	}
 	return i
 }
