@@ -722,8 +722,10 @@ func (t *Town) CloseConvoy(ctx context.Context, convoy, reason, actor string) (C
 // every convoy in res.AutoClosed: event convoy_closed, a mail to the owner
 // and each notify address (each once) with subject
 // "🚚 Convoy landed: <title>", and, when the town's
-// convoy.notify_on_complete is set, a nudge to the Mayor. actor is who
-// closed the last bead; it is the event actor and the mail sender. Other
+// convoy.notify_on_complete is set, a nudge to the Mayor. The convoy
+// closed itself, so the event actor and the mail sender are
+// system:convoy-completion; actor (who closed the last bead) is recorded as
+// the creator of the mail beads. Other
 // auto-closed beads (molecule roots) are ignored. Every convoy is handled
 // even if one fails; the errors are joined.
 func AfterClose(ctx context.Context, t *Town, res beads.CloseResult, actor string) error {
@@ -733,6 +735,7 @@ func AfterClose(ctx context.Context, t *Town, res beads.CloseResult, actor strin
 	if actor == "" {
 		actor = beads.ConvoyCompletionActor
 	}
+	const system = beads.ConvoyCompletionActor
 	var convoys []models.Bead
 	for _, b := range res.AutoClosed {
 		if b.IssueType == models.TypeConvoy {
@@ -765,7 +768,7 @@ func AfterClose(ctx context.Context, t *Town, res beads.CloseResult, actor strin
 					m, err := createMessage(tx, to, MailSendOptions{
 						Subject: ConvoyLandedSubjectPrefix + view.Title,
 						Body:    fmt.Sprintf(convoyLandedBody, view.ID),
-						From:    actor, Priority: models.DefaultPriority, Type: MailTypeNotify,
+						From:    system, Priority: models.DefaultPriority, Type: MailTypeNotify,
 					})
 					if err != nil {
 						return fmt.Errorf("landing mail for %s to %s: %w", view.ID, to, err)
@@ -779,16 +782,16 @@ func AfterClose(ctx context.Context, t *Town, res beads.CloseResult, actor strin
 			errs = append(errs, err)
 			continue
 		}
-		t.convoyEvent("convoy_closed", actor, view)
+		t.convoyEvent("convoy_closed", system, view)
 		for _, m := range sent {
 			t.afterMail(ctx, m)
 		}
 		if notifyMayor {
-			text := NudgeText(actor, fmt.Sprintf("%s%s (%s)", ConvoyLandedSubjectPrefix, view.Title, view.ID))
-			if _, err := t.deliverNudge(ctx, models.MayorAddress, actor, text, NudgeQueue); err != nil {
+			text := NudgeText(system, fmt.Sprintf("%s%s (%s)", ConvoyLandedSubjectPrefix, view.Title, view.ID))
+			if _, err := t.deliverNudge(ctx, models.MayorAddress, system, text, NudgeQueue); err != nil {
 				errs = append(errs, err)
 			} else {
-				_ = eventlog.Emit(t.Root, eventlog.SourceGT, "nudge", actor,
+				_ = eventlog.Emit(t.Root, eventlog.SourceGT, "nudge", system,
 					map[string]string{"to": models.MayorAddress.String(), "message": ConvoyLandedSubjectPrefix + view.Title},
 					models.VisibilityBoth)
 			}

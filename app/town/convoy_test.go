@@ -206,20 +206,21 @@ func TestConvoyProgressAndLanding(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(inbox) != 1 || inbox[0].Subject != subject || inbox[0].Body != body || inbox[0].From != "myproject/polecats/nux" {
+		if len(inbox) != 1 || inbox[0].Subject != subject || inbox[0].Body != body || inbox[0].From != "system:convoy-completion" {
 			t.Fatalf("%s inbox = %+v", who, inbox)
 		}
 	}
 	closed := eventsOf(t, tw, "convoy_closed")
 	var p map[string]any
-	if len(closed) != 1 || json.Unmarshal(closed[0].Payload, &p) != nil || p["convoy"] != v.ID || p["title"] != "Feature X" {
+	if len(closed) != 1 || json.Unmarshal(closed[0].Payload, &p) != nil || p["convoy"] != v.ID || p["title"] != "Feature X" ||
+		closed[0].Actor != "system:convoy-completion" {
 		t.Fatalf("convoy_closed events = %+v", closed)
 	}
 	if n := len(eventsOf(t, tw, "mail")); n != 3 {
 		t.Fatalf("%d mail events, want 3", n)
 	}
 	q, _ := PendingNudges(tw.Root, models.MayorAddress, time.Now())
-	if len(q) != 1 || q[0].Text != "[from myproject/polecats/nux] 🚚 Convoy landed: Feature X ("+v.ID+")" {
+	if len(q) != 1 || q[0].Text != "[from system:convoy-completion] 🚚 Convoy landed: Feature X ("+v.ID+")" {
 		t.Fatalf("mayor nudge queue = %+v", q)
 	}
 

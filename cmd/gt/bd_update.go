@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gastown/gt/beads"
-	"github.com/gastown/gt/beads/eventlog"
 	"github.com/gastown/gt/models"
 )
 
@@ -332,25 +331,12 @@ func newBDCloseCommand(e *env) *cobra.Command {
 	return cmd
 }
 
-// bdAfterClose runs what follows a close that landed convoys (§6.4): the
-// convoy_closed event for each. The landed mail to owner and notify
-// addresses belongs to app/town; once town.AfterClose exists this becomes
-// one call to it (inside a town only, like every town event).
+// bdAfterClose runs what follows a close that landed convoys (§6.4) through
+// town.AfterClose: the convoy_closed event, the landing mail to owner and
+// notify addresses, the optional Mayor nudge (inside a town only, like every
+// town event).
 func bdAfterClose(s *bdSession, auto []*models.Bead) {
-	if !s.place.townDB {
-		return
-	}
-	for _, c := range auto {
-		if c.IssueType != models.TypeConvoy {
-			continue
-		}
-		err := eventlog.Emit(s.place.town, eventlog.SourceGT, "convoy_closed", beads.ConvoyCompletionActor,
-			map[string]string{"convoy": c.ID, "title": c.Title}, models.VisibilityBoth)
-		if err != nil {
-			fmt.Fprintf(s.e.stderr, "⚠ could not record event convoy_closed: %s\n", oneLine(err.Error()))
-			return
-		}
-	}
+	landConvoysAfterBDClose(s, auto) // event convoy_closed, landing mail, Mayor nudge (app/town.AfterClose)
 }
 
 func newBDReopenCommand(e *env) *cobra.Command {

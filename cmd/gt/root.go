@@ -140,6 +140,7 @@ func newGTCommand(e *env) *cobra.Command {
 	bd.Short = "The beads CLI (same as running bd)"
 	root.AddCommand(bd)
 	addTownCommands(root, e)
+	addOrchestrationCommands(root, e)
 	addWorkCommands(root, e)
 	addDashboardCommands(root, e)
 	return root
