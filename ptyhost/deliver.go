@@ -61,6 +61,14 @@ func (s *Session) TypeText(ctx context.Context, text string) error {
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-s.done:
+		// The deliver loop stops at exit; a job it never took ends here.
+		select {
+		case err := <-job.done:
+			return err
+		default:
+			return ErrExited
+		}
 	}
 }
 
@@ -77,6 +85,8 @@ func (s *Session) deliverLoop() {
 			}
 			job.done <- s.deliver(job.ctx, job.text)
 		case <-s.released:
+			return
+		case <-s.done:
 			return
 		}
 	}

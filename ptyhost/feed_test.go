@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -192,4 +194,29 @@ func FuzzFeed(f *testing.F) {
 		_ = term.View(2)
 		_ = term.Close()
 	})
+}
+
+// TestR7ThroughRealSession: the same check through a real PTY and the
+// session's reader goroutine (output post-processing off, so the bytes the
+// emulator sees are exactly the file's).
+func TestR7ThroughRealSession(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	size := 3 << 20
+	if raceEnabled {
+		size = 1 << 20
+	}
+	stream := mixedStream(size, 21)
+	file := filepath.Join(t.TempDir(), "stream.bin")
+	if err := os.WriteFile(file, stream, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startSession(t, Spec{Argv: []string{"/bin/sh", "-c", "stty -opost -echo && cat " + file}, Env: testEnv(t), Cols: 80, Rows: 24, Scrollback: 10000})
+	if st := waitExit(t, s); st.Code != 0 {
+		t.Fatalf("exit %+v", st)
+	}
+	ref := NewTerminal(80, 24, TerminalOptions{Scrollback: 10000})
+	_, _ = ref.Write(stream)
+	ref.Flush()
+	diffStates(t, stateOf(s.Terminal()), stateOf(ref))
 }

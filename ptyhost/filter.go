@@ -133,6 +133,12 @@ func (f *streamFilter) consume(n int) {
 	if n <= 0 {
 		return
 	}
+	if n >= len(f.out) {
+		// Also the case after a reset emptied out under the caller.
+		f.out = f.out[:0]
+		f.graphemeStart, f.escStart = -1, -1
+		return
+	}
 	rest := copy(f.out, f.out[n:])
 	f.out = f.out[:rest]
 	if f.graphemeStart >= 0 {

@@ -40,7 +40,7 @@ const (
 	readBufSize = 32 << 10
 	// flushDelay is how long the reader waits for the rest of a grapheme
 	// cluster before showing what it has.
-	flushDelay = 3 * time.Millisecond
+	flushDelay = 10 * time.Millisecond
 	// exitDrain bounds how long the exit event waits for the reader to
 	// collect output written just before the process ended.
 	exitDrain = 500 * time.Millisecond
@@ -517,6 +517,8 @@ func (s *Session) writeLoop() {
 		case <-s.inWake:
 		case <-s.released:
 			return
+		case <-s.done:
+			return
 		}
 		for {
 			s.inMu.Lock()
@@ -673,6 +675,9 @@ func (s *Session) waitLoop() {
 	_ = s.master.Close()
 	<-s.readerDone
 
+	s.term.Flush()
+	s.term.stopReplies()
+
 	s.stMu.Lock()
 	s.exit = st
 	s.exitDone = true
@@ -741,7 +746,9 @@ func (s *Session) Stop(ctx context.Context) error {
 }
 
 // Close stops the process (see Stop) and releases the session's goroutines
-// and emulator. Events is closed; the screen stays readable.
+// and emulator. Events is closed; the screen stays readable. Every started
+// session must be closed (or have its Events drained to the exit event),
+// or its event goroutine stays blocked.
 func (s *Session) Close(ctx context.Context) error {
 	err := s.Stop(ctx)
 	s.releaseOnce.Do(func() { close(s.released) })

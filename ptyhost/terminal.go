@@ -535,6 +535,14 @@ func (t *Terminal) Panics() int {
 	return t.panics
 }
 
+// stopReplies ends the reply pump once nothing will be fed any more (the
+// process exited); the screen stays readable and resizable.
+func (t *Terminal) stopReplies() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	closeEmulator(t.emu)
+}
+
 // Close releases the emulator; later writes are ignored.
 func (t *Terminal) Close() error {
 	t.mu.Lock()

@@ -2,6 +2,7 @@ package ptyhost
 
 import (
 	"fmt"
+	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
@@ -249,5 +250,26 @@ func TestRepliesToQueries(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(all), "\x1b[1;3R") {
 		t.Fatalf("reply %q", all)
+	}
+}
+
+// TestEmulatorPanicResetsOnlyThatPane forces a panic inside the emulator.
+func TestEmulatorPanicResetsOnlyThatPane(t *testing.T) {
+	t.Parallel()
+	term := NewTerminal(20, 3, TerminalOptions{Logger: slog.New(slog.DiscardHandler)})
+	other := NewTerminal(20, 3, TerminalOptions{})
+	feedString(t, term, "before\r\n")
+	feedString(t, other, "untouched")
+	term.emu.RegisterCsiHandler('z', func(ansi.Params) bool { panic("boom") })
+	feedString(t, term, "x\x1b[zafter")
+	if term.Panics() != 1 {
+		t.Fatalf("panics = %d", term.Panics())
+	}
+	feedString(t, term, "fresh")
+	if got := term.Snapshot().PlainLines()[0]; got != "fresh" {
+		t.Fatalf("after reset: %q", got)
+	}
+	if got := other.Snapshot().PlainLines()[0]; got != "untouched" || other.Panics() != 0 {
+		t.Fatalf("other pane: %q", got)
 	}
 }
