@@ -375,6 +375,9 @@ func checkPrefixConflicts(ctx context.Context, t *Town, _ DoctorOptions) finding
 		}
 		seen[p] = n
 		missing = append(missing, reg.Rigs[n].Beads.Prefix)
+		if rc, err := t.RigConfig(n); err == nil && rc.Beads.Prefix != reg.Rigs[n].Beads.Prefix {
+			problems = append(problems, fmt.Sprintf("rig %s has prefix %s in rigs.json but %s in %s/config.json", n, reg.Rigs[n].Beads.Prefix, rc.Beads.Prefix, n))
+		}
 	}
 	if len(problems) > 0 {
 		return finding{status: CheckError, message: strings.Join(problems, "; "), hint: "give one of the rigs another prefix in its config.json and rigs.json"}
