@@ -95,6 +95,7 @@ type Session struct {
 	master *os.File
 	cmd    *exec.Cmd
 	pid    int
+	start  time.Time
 
 	// sizeMu serializes Resize so the emulator and the PTY change together.
 	sizeMu sync.Mutex
@@ -199,6 +200,7 @@ func Start(ctx context.Context, spec Spec) (*Session, error) {
 		master:     master,
 		cmd:        cmd,
 		pid:        cmd.Process.Pid,
+		start:      time.Now(),
 		inWake:     make(chan struct{}, 1),
 		evWake:     make(chan struct{}, 1),
 		events:     make(chan Event),
@@ -301,6 +303,46 @@ func setWinsize(f *os.File, cols, rows int) error {
 
 // Pid returns the child's process id (also its process group id).
 func (s *Session) Pid() int { return s.pid }
+
+// StartedAt returns when the process was started.
+func (s *Session) StartedAt() time.Time { return s.start }
+
+// View renders the screen for display, scrolled back by offset rows (see
+// Terminal.View).
+func (s *Session) View(offset int) []string { return s.term.View(offset) }
+
+// ScrollbackLen returns the number of scrollback rows.
+func (s *Session) ScrollbackLen() int { return s.term.ScrollbackLen() }
+
+// Scrollback returns scrollback rows [from, to), 0 being the oldest.
+func (s *Session) Scrollback(from, to int) []ScrollbackLine { return s.term.Scrollback(from, to) }
+
+// WaitQuiet returns once the application has printed something and then
+// been quiet for at least quiet (spec §5.5: the beacon of a prompt_mode
+// "none" runtime; §5.9: nudge wait-idle). Bound it with ctx.
+func (s *Session) WaitQuiet(ctx context.Context, quiet time.Duration) error {
+	for {
+		a := s.Activity()
+		wait := quiet
+		if a.OutputCount > 0 {
+			since := time.Since(a.LastOutput)
+			if since >= quiet {
+				return nil
+			}
+			wait = quiet - since
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-s.done:
+			t.Stop()
+			return ErrExited
+		}
+	}
+}
 
 // Terminal returns the session's screen state.
 func (s *Session) Terminal() *Terminal { return s.term }

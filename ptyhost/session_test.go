@@ -371,3 +371,27 @@ func TestMouseAndPastePassThrough(t *testing.T) {
 		return strings.Contains(txt, `\x1b[<0;2;2M`) && strings.Contains(txt, `\x1b[200~a\nb\x1b[201~`)
 	})
 }
+
+func TestWaitQuiet(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	// Prints for ~400 ms, then stays quiet.
+	s := startSession(t, Spec{Argv: []string{"/bin/sh", "-c", `sleep 0.2; for i in 1 2 3 4; do echo tick $i; sleep 0.1; done; sleep 30`}, Env: testEnv(t), Cols: 40, Rows: 8})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := s.WaitQuiet(ctx, 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 600*time.Millisecond {
+		t.Fatalf("quiet after %v, before the output ended", d)
+	}
+	if !hasLine(s.Snapshot(), "tick 4") {
+		t.Fatalf("screen:\n%s", s.Snapshot().PlainText())
+	}
+	short, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	if err := s.WaitQuiet(short, time.Hour); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+}
