@@ -447,3 +447,116 @@ func upsertAgentBead(tx *beads.Tx, prefix string, addr models.Address, state, ho
 	}
 	return tx.SetMetadata(id, "gt", m)
 }
+
+// PolecatWork is a polecat the host must run: it has hooked work.
+type PolecatWork struct {
+	Address  models.Address
+	Bead     string // the current (oldest) hooked bead
+	Branch   string
+	Worktree string
+	// Runtime is the --agent alias its sling asked for ("" = resolve).
+	Runtime string
+}
+
+// HookedPolecats lists every polecat with hooked or in-progress work, by
+// address: the host's desired polecat sessions (spec §5.4).
+func (t *Town) HookedPolecats(ctx context.Context) ([]PolecatWork, error) {
+	var out []PolecatWork
+	err := t.withReadStore(ctx, func(s *beads.Store) error {
+		list, err := s.List(ctx, beads.Filter{
+			Status:        []models.Status{models.StatusHooked, models.StatusInProgress},
+			IncludeClosed: true,
+			Sort:          "oldest",
+		})
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, b := range list {
+			a, err := models.ParseAddress(b.Assignee)
+			if err != nil || a.Role != models.RolePolecat || seen[a.String()] {
+				continue
+			}
+			seen[a.String()] = true
+			w := PolecatWork{Address: a, Bead: b.ID, Worktree: t.Workdir(a)}
+			if p, err := t.RigPrefix(a.Rig); err == nil {
+				if ab, err := s.Get(ctx, models.AgentBeadID(p, a)); err == nil {
+					var m struct {
+						GT agentBeadMeta `json:"gt"`
+					}
+					if json.Unmarshal(ab.Metadata, &m) == nil {
+						w.Branch, w.Runtime = m.GT.Branch, m.GT.Runtime
+					}
+				}
+			}
+			out = append(out, w)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b PolecatWork) int { return strings.Compare(a.Address.String(), b.Address.String()) })
+	return out, err
+}
+
+// MarkBeaconDelivered records that addr's session got its beacon (spec
+// §5.4): its hooked beads become in_progress and its agent bead working.
+func (t *Town) MarkBeaconDelivered(ctx context.Context, addr models.Address) error {
+	return t.WithStore(ctx, func(s *beads.Store) error {
+		return s.Write(ctx, SenderHost, func(tx *beads.Tx) error {
+			list, err := tx.List(beads.Filter{Status: []models.Status{models.StatusHooked}, Assignee: addr.String(), IncludeClosed: true})
+			if err != nil {
+				return err
+			}
+			st := models.StatusInProgress
+			for _, b := range list {
+				if _, err := tx.Update(b.ID, beads.Update{Status: &st}); err != nil {
+					return err
+				}
+			}
+			id := t.agentBeadIDFor(addr.String())
+			if id == "" {
+				return nil
+			}
+			if _, err := tx.Get(id); errors.Is(err, beads.ErrNotFound) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			state := models.AgentBeadWorking
+			_, err = tx.Update(id, beads.Update{AgentState: &state})
+			return err
+		})
+	})
+}
+
+// ResetPolecatWorktree readies an idle polecat's worktree for reuse after
+// its session ended (spec §5.8): git reset --hard, git clean -fd, detached
+// at the default branch. Work already committed stays on its branch. It
+// refuses while the polecat has hooked work.
+func (t *Town) ResetPolecatWorktree(ctx context.Context, addr models.Address) error {
+	if addr.Role != models.RolePolecat {
+		return fmt.Errorf("%s is not a polecat", addr.String())
+	}
+	var busy bool
+	err := t.withReadStore(ctx, func(s *beads.Store) error {
+		list, err := hookedTo(ctx, s, addr.String())
+		busy = len(list) > 0
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if busy {
+		return fmt.Errorf("%s has hooked work; not resetting its worktree", addr.String())
+	}
+	wt := t.Workdir(addr)
+	base, err := t.worktreeBase(ctx, addr.Rig)
+	if err != nil {
+		return err
+	}
+	for _, args := range [][]string{{"reset", "--quiet", "--hard"}, {"clean", "-fdq"}, {"checkout", "--quiet", "--detach", base}} {
+		if _, err := git(ctx, wt, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

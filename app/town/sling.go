@@ -1014,6 +1014,9 @@ func (t *Town) finishSling(ctx context.Context, o SlingOptions, res *SlingResult
 			continue
 		}
 		if _, live := t.liveSession(a); live {
+			if o.Agent != "" {
+				fmt.Fprintf(out, "⚠ %s is already running; --agent %s ignored\n", b.Target, o.Agent)
+			}
 			fmt.Fprintf(out, "⚡ Nudged %s\n", b.Target)
 			continue
 		}

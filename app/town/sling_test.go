@@ -377,3 +377,63 @@ func TestSlingSameBeadRace(t *testing.T) {
 		t.Fatalf("%d slings won, want 1 (errs %v)", wins, errs)
 	}
 }
+
+func TestHostHelpers(t *testing.T) {
+	f := newOrchFixture(t)
+	ctx := context.Background()
+	a := f.create(t, "mp", "Host work")
+	if _, err := f.tw.Sling(ctx, SlingOptions{Args: []string{a, "myproj"}, Actor: "mayor", Agent: "codex"}); err != nil {
+		t.Fatal(err)
+	}
+	work, err := f.tw.HookedPolecats(ctx)
+	if err != nil || len(work) != 1 || work[0].Bead != a || work[0].Runtime != "codex" || work[0].Address.Name != "furiosa" ||
+		!strings.HasPrefix(work[0].Branch, "polecat/furiosa/"+a+"@") {
+		t.Fatalf("hooked polecats %+v %v", work, err)
+	}
+	addr := work[0].Address
+	if err := f.tw.ResetPolecatWorktree(ctx, addr); err == nil {
+		t.Fatal("reset a busy polecat")
+	}
+	if err := f.tw.MarkBeaconDelivered(ctx, addr); err != nil {
+		t.Fatal(err)
+	}
+	if b := f.get(t, a); b.Status != models.StatusInProgress {
+		t.Fatalf("after beacon: %s", b.Status)
+	}
+	if ab := f.get(t, "mp-myproj-polecat-furiosa"); ab.AgentState != models.AgentBeadWorking {
+		t.Fatalf("agent state %q", ab.AgentState)
+	}
+	wt := f.tw.Workdir(addr)
+	if err := os.WriteFile(filepath.Join(wt, "junk.txt"), []byte("j"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.tw.Done(ctx, DoneOptions{Actor: addr.String(), Status: DoneDeferred}); err != nil {
+		t.Fatal(err)
+	}
+	if work, _ := f.tw.HookedPolecats(ctx); len(work) != 0 {
+		t.Fatalf("still desired: %+v", work)
+	}
+	if err := f.tw.ResetPolecatWorktree(ctx, addr); err != nil {
+		t.Fatal(err)
+	}
+	if st := mustGit(t, wt, "status", "--porcelain"); st != "" {
+		t.Fatalf("worktree not clean: %q", st)
+	}
+	if _, err := git(ctx, wt, "symbolic-ref", "-q", "HEAD"); err == nil {
+		t.Fatal("worktree not detached")
+	}
+}
+
+func TestPrimeStoreUnreadable(t *testing.T) {
+	f := newOrchFixture(t)
+	if err := os.WriteFile(f.tw.BeadsDB(), []byte("this is not sqlite at all, not even close......................................................................................."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		_ = os.Remove(f.tw.BeadsDB() + suffix)
+	}
+	_, err := f.tw.Prime(context.Background(), models.MayorAddress)
+	if !errors.Is(err, ErrStoreUnreadable) {
+		t.Fatalf("prime on a broken store: %v", err)
+	}
+}
