@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -66,6 +67,10 @@ type Spec struct {
 	Delivery DeliveryTiming
 	// Logger receives emulator panics and I/O errors (nil = slog.Default()).
 	Logger *slog.Logger
+	// Record, if set, receives a copy of every byte read from the PTY, in
+	// order, from the reader goroutine (for debugging and test fixtures). A
+	// write error stops the recording.
+	Record io.Writer
 }
 
 // Activity is what a session's output says about its agent.
@@ -598,9 +603,16 @@ func (s *Session) readLoop() {
 	defer s.recoverGoroutine("reader")
 	buf := make([]byte, readBufSize)
 	deadline := false
+	record := s.spec.Record
 	for {
 		n, err := s.master.Read(buf)
 		if n > 0 {
+			if record != nil {
+				if _, werr := record.Write(buf[:n]); werr != nil {
+					s.log.Warn("ptyhost: recording stopped", "pid", s.pid, "err", werr)
+					record = nil
+				}
+			}
 			s.output(buf[:n])
 			if s.term.Pending() {
 				// Wait a moment for the rest of a grapheme cluster split by
