@@ -490,7 +490,34 @@ func RefineryPass(ctx context.Context, t *Town, rig string) ([]MergeOutcome, err
 		}
 		return nil
 	})
+	for _, o := range outcomes {
+		if o.Result == MergeMerged {
+			t.refreshMayorRig(ctx, rig)
+			break
+		}
+	}
 	return outcomes, err
+}
+
+// refreshMayorRig fast-forwards the Mayor's read view (<rig>/mayor/rig) to
+// the merged default branch of .repo.git, when it is clean and on that
+// branch. Failures are ignored: it is only a view.
+func (t *Town) refreshMayorRig(ctx context.Context, rig string) {
+	dir := t.Path(rig, "mayor", "rig")
+	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
+		return
+	}
+	def := t.RigDefaultBranch(rig)
+	if cur, err := git(ctx, dir, "symbolic-ref", "--quiet", "--short", "HEAD"); err != nil || cur != def {
+		return
+	}
+	if st, err := git(ctx, dir, "status", "--porcelain", "--untracked-files=no"); err != nil || st != "" {
+		return
+	}
+	if _, err := git(ctx, dir, "fetch", "--quiet", t.RepoGitDir(rig), "refs/heads/"+def); err != nil {
+		return
+	}
+	_, _ = git(ctx, dir, "merge", "--quiet", "--ff-only", "FETCH_HEAD")
 }
 
 // mergeOne handles one MR. stop is set when the rest of the queue cannot

@@ -289,6 +289,9 @@ func TestOrchestrationEndToEnd(t *testing.T) {
 		if !strings.Contains(files, names[i]+".txt") {
 			t.Fatalf("origin main lacks %s.txt: %s", names[i], files)
 		}
+		if _, err := os.Stat(filepath.Join(o.root, orchRig, "mayor", "rig", names[i]+".txt")); err != nil {
+			t.Fatalf("the Mayor's view lacks the merge: %v", err)
+		}
 	}
 	for _, m := range queue {
 		if mr := o.bead(m.ID); mr.Status != models.StatusClosed || mr.CloseReason != "merged" {
