@@ -279,9 +279,11 @@ func newMayorCommand(e *env) *cobra.Command {
 			if !errors.Is(err, town.ErrNoHost) {
 				return err
 			}
-			if _, err := t.StartSession(cmd.Context(), models.MayorAddress.String(), attachAgent, caller); err != nil {
+			res, err := t.StartSession(cmd.Context(), models.MayorAddress.String(), attachAgent, caller)
+			if err != nil {
 				return err
 			}
+			fmt.Fprintf(e.stdout, "✓ Mayor will run with %s\n", res.Alias)
 			return runTUI(cmd.Context(), e)
 		},
 	}

@@ -72,7 +72,11 @@ func newConvoyCreateCommand(e *env) *cobra.Command {
 		// optional value) works as well as a bare "--notify".
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, raw []string) error {
-			if err := cmd.ParseFlags(attachOptionalValue(raw, "notify", isAddress)); err != nil {
+			// ParseFlags is a no-op while DisableFlagParsing is set.
+			cmd.DisableFlagParsing = false
+			err := cmd.ParseFlags(attachOptionalValue(raw, "notify", isAddress))
+			cmd.DisableFlagParsing = true
+			if err != nil {
 				return err
 			}
 			if help, _ := cmd.Flags().GetBool("help"); help {
