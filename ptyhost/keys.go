@@ -83,7 +83,7 @@ func EncodeKey(k Key, appCursor bool) []byte {
 	var b []byte
 	switch k.Code {
 	case KeyUp, KeyDown, KeyRight, KeyLeft, KeyHome, KeyEnd:
-		final := map[KeyCode]byte{KeyUp: 'A', KeyDown: 'B', KeyRight: 'C', KeyLeft: 'D', KeyHome: 'H', KeyEnd: 'F'}[k.Code]
+		final := "ABCDHF"[k.Code-KeyUp] // KeyUp…KeyEnd are consecutive
 		if mod == 0 {
 			if appCursor {
 				return []byte{0x1b, 'O', final}
@@ -92,11 +92,7 @@ func EncodeKey(k Key, appCursor bool) []byte {
 		}
 		return modCSI("1", mod, final)
 	case KeyInsert, KeyDelete, KeyPgUp, KeyPgDown, KeyF5, KeyF6, KeyF7, KeyF8, KeyF9, KeyF10, KeyF11, KeyF12:
-		num := map[KeyCode]string{
-			KeyInsert: "2", KeyDelete: "3", KeyPgUp: "5", KeyPgDown: "6",
-			KeyF5: "15", KeyF6: "17", KeyF7: "18", KeyF8: "19", KeyF9: "20",
-			KeyF10: "21", KeyF11: "23", KeyF12: "24",
-		}[k.Code]
+		num := tildeKeyNumber(k.Code)
 		if mod == 0 {
 			return []byte("\x1b[" + num + "~")
 		}
@@ -140,6 +136,36 @@ func EncodeKey(k Key, appCursor bool) []byte {
 		return encodeRune(k.Rune, mod)
 	}
 	return nil
+}
+
+// tildeKeyNumber is the parameter of keys sent as CSI <n> ~.
+func tildeKeyNumber(k KeyCode) string {
+	switch k {
+	case KeyInsert:
+		return "2"
+	case KeyDelete:
+		return "3"
+	case KeyPgUp:
+		return "5"
+	case KeyPgDown:
+		return "6"
+	case KeyF5:
+		return "15"
+	case KeyF6:
+		return "17"
+	case KeyF7:
+		return "18"
+	case KeyF8:
+		return "19"
+	case KeyF9:
+		return "20"
+	case KeyF10:
+		return "21"
+	case KeyF11:
+		return "23"
+	default: // KeyF12
+		return "24"
+	}
 }
 
 func modCSI(num string, mod Mod, final byte) []byte {

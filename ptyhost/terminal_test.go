@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/charmbracelet/x/ansi"
@@ -243,12 +244,20 @@ func TestRepliesToQueries(t *testing.T) {
 	t.Parallel()
 	got := make(chan []byte, 10)
 	term := NewTerminal(20, 5, TerminalOptions{Replies: func(b []byte) { got <- b }})
-	feedString(t, term, "ab\x1b[6n\x1b[c")
+	// A split query, and a colour query the filter re-emits to the emulator.
+	feedString(t, term, "ab\x1b[")
+	feedString(t, term, "6n\x1b]11;?\x07\x1b[c")
 	var all []byte
-	for len(all) < len("\x1b[1;3R") {
-		all = append(all, <-got...)
+	deadline := time.After(5 * time.Second)
+	for !strings.Contains(string(all), "\x1b[?") {
+		select {
+		case b := <-got:
+			all = append(all, b...)
+		case <-deadline:
+			t.Fatalf("replies so far %q", all)
+		}
 	}
-	if !strings.HasPrefix(string(all), "\x1b[1;3R") {
+	if !strings.HasPrefix(string(all), "\x1b[1;3R\x1b]11;rgb:0000/0000/0000") {
 		t.Fatalf("reply %q", all)
 	}
 }
