@@ -245,26 +245,31 @@ func (t *Town) addRig(ctx context.Context, o RigAddOptions, url, dir string) (*R
 		}
 	}
 
-	// Registry entry, then the import last: if it fails, the entry goes.
-	err = t.UpdateRigs(func(reg *RigsRegistry) error {
+	// Under the registry lock: re-check the name and prefix, import the
+	// beads (one all-or-nothing transaction), then write the registry entry.
+	// Every check that can refuse runs before the import, so a refusal
+	// imports nothing; a run killed between the import and the registry
+	// write leaves an unregistered directory that the next run replaces,
+	// and its import of the same file changes nothing.
+	var imported int
+	err = t.withLock("rigs", func() error {
+		reg, err := t.Rigs()
+		if err != nil {
+			return err
+		}
 		if _, ok := reg.Rigs[o.Name]; ok {
 			return fmt.Errorf("rig %s already exists", o.Name)
 		}
 		if err := checkPrefixFree(reg, o.Name, prefix); err != nil {
 			return err
 		}
+		if imported, err = t.importRig(ctx, prefix, jsonl); err != nil {
+			return err
+		}
 		reg.Rigs[o.Name] = RigEntry{GitURL: url, DefaultBranch: branch, AddedAt: now, Beads: BeadsRef{Prefix: prefix}}
-		return nil
+		return t.SaveRigs(reg)
 	})
 	if err != nil {
-		return nil, err
-	}
-	imported, err := t.importRig(ctx, prefix, jsonl)
-	if err != nil {
-		_ = t.UpdateRigs(func(reg *RigsRegistry) error {
-			delete(reg.Rigs, o.Name)
-			return nil
-		})
 		return nil, err
 	}
 	actor := o.Actor
