@@ -107,7 +107,7 @@ func (t *Town) Done(ctx context.Context, o DoneOptions) (*DoneResult, error) {
 		d.branch = b
 	}
 	res := &DoneResult{Status: status, Polecat: addr.Name}
-	err = t.WithStore(ctx, func(s *beads.Store) error {
+	err = t.withStoreExport(ctx, func(s *beads.Store) error {
 		if err := t.findDoneBead(ctx, s, d, o.Issue); err != nil {
 			return err
 		}

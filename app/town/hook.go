@@ -186,7 +186,7 @@ func (t *Town) HookClear(ctx context.Context, o HookClearOptions) ([]string, err
 	var cleared []string
 	type unhook struct{ id, from string }
 	var evs []unhook
-	err := t.WithStore(ctx, func(s *beads.Store) error {
+	err := t.withStoreExport(ctx, func(s *beads.Store) error {
 		var ids []string
 		if o.Bead != "" {
 			id, err := s.Resolve(ctx, o.Bead)
@@ -285,4 +285,20 @@ func (t *Town) agentBeadIDFor(address string) string {
 		return ""
 	}
 	return models.AgentBeadID(p, a)
+}
+
+// withStoreExport is WithStore that exports the JSONL even when fn fails
+// part-way: the transactions fn committed before failing are durable and
+// must reach issues.jsonl before the command exits (spec §4.7).
+func (t *Town) withStoreExport(ctx context.Context, fn func(s *beads.Store) error) error {
+	s, err := t.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ferr := fn(s)
+	if _, err := s.ExportIfDirty(ctx); err != nil && ferr == nil {
+		return fmt.Errorf("export beads: %w", err)
+	}
+	return ferr
 }

@@ -500,7 +500,7 @@ func (t *Town) HookedPolecats(ctx context.Context) ([]PolecatWork, error) {
 // MarkBeaconDelivered records that addr's session got its beacon (spec
 // §5.4): its hooked beads become in_progress and its agent bead working.
 func (t *Town) MarkBeaconDelivered(ctx context.Context, addr models.Address) error {
-	return t.WithStore(ctx, func(s *beads.Store) error {
+	return t.withStoreExport(ctx, func(s *beads.Store) error {
 		return s.Write(ctx, SenderHost, func(tx *beads.Tx) error {
 			list, err := tx.List(beads.Filter{Status: []models.Status{models.StatusHooked}, Assignee: addr.String(), IncludeClosed: true})
 			if err != nil {

@@ -470,7 +470,7 @@ func RefineryPass(ctx context.Context, t *Town, rig string) ([]MergeOutcome, err
 		return nil, err
 	}
 	outcomes := []MergeOutcome{}
-	err = t.WithStore(ctx, func(s *beads.Store) error {
+	err = t.withStoreExport(ctx, func(s *beads.Store) error {
 		queue, err := t.mergeQueue(ctx, s, rig)
 		if err != nil {
 			return err

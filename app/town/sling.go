@@ -338,7 +338,7 @@ func (t *Town) Sling(ctx context.Context, o SlingOptions) (*SlingResult, error) 
 		return nil, err
 	}
 	var res *SlingResult
-	err = t.WithStore(ctx, func(s *beads.Store) error {
+	err = t.withStoreExport(ctx, func(s *beads.Store) error {
 		p, err := t.planSling(ctx, s, o, caller, userVars)
 		if err != nil {
 			return err

@@ -437,3 +437,34 @@ func TestPrimeStoreUnreadable(t *testing.T) {
 		t.Fatalf("prime on a broken store: %v", err)
 	}
 }
+
+func TestSlingPokesRunningHost(t *testing.T) {
+	f := newOrchFixture(t)
+	if len(filepath.Join(f.tw.Root, ".runtime", "host.sock")) > 100 {
+		t.Skip("temp dir too long for a unix socket path")
+	}
+	h := &fakeHost{}
+	startFakeHost(t, f.tw.Root, h)
+	ctx := context.Background()
+	a := f.create(t, "mp", "Hosted")
+	var out bytes.Buffer
+	res, err := f.tw.Sling(ctx, SlingOptions{Args: []string{a, "myproj"}, Actor: "mayor", Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Hosted || !strings.HasSuffix(out.String(), "▶ Starting myproj/polecats/furiosa (claude)\n") || strings.Contains(out.String(), "No gt host") {
+		t.Fatalf("hosted sling:\n%s", out.String())
+	}
+	if _, err := f.tw.Done(ctx, DoneOptions{Actor: "myproj/polecats/furiosa"}); err != nil {
+		t.Fatal(err)
+	}
+	pokes := 0
+	for _, r := range h.requests() {
+		if r.Op == OpPoke {
+			pokes++
+		}
+	}
+	if pokes < 2 {
+		t.Fatalf("host got %d pokes, want sling and done", pokes)
+	}
+}
