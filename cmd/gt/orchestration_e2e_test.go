@@ -201,26 +201,12 @@ func TestOrchestrationEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := []string{o.create("Add alpha", "alpha file"), o.create("Add beta", "beta file"), o.create("Add gamma", "gamma file")}
-	convoy := ""
-	out, _, code := o.run(o.root, nil, append([]string{"gt", "convoy", "create", "Release train"}, ids...)...)
-	if code == 0 && strings.Contains(out, "Created convoy") {
-		f := strings.Fields(out[strings.Index(out, "🚚"):])
-		convoy = f[1]
-	} else {
-		// gt convoy create is not wired yet: the same convoy via the API.
-		o.withStore(func(s *beads.Store) {
-			err := s.Write(context.Background(), "overseer", func(tx *beads.Tx) error {
-				c, err := town.CreateConvoyTx(tx, "Release train", ids, town.ConvoyMeta{Owner: "overseer"})
-				if err == nil {
-					convoy = c.ID
-				}
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-		})
+	out := o.gtOK(o.root, append([]string{"convoy", "create", "Release train"}, ids...)...)
+	i := strings.Index(out, "✓ Created convoy 🚚 ")
+	if i < 0 {
+		t.Fatalf("gt convoy create:\n%s", out)
 	}
+	convoy := strings.Fields(out[i:])[4]
 	if !strings.HasPrefix(convoy, "hq-cv-") {
 		t.Fatalf("convoy id %q", convoy)
 	}
