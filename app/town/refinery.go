@@ -378,7 +378,7 @@ func runGate(ctx context.Context, dir, text string, timeout time.Duration, logPa
 	defer cancel()
 	cmd := exec.CommandContext(gctx, "/bin/sh", "-c", text)
 	cmd.Dir = dir
-	cmd.Env = os.Environ()
+	cmd.Env = gateEnv(os.Environ())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
 		// The gate may have started children: end the whole group.
@@ -409,6 +409,21 @@ func runGate(ctx context.Context, dir, text string, timeout time.Duration, logPa
 		return 127, false, tail
 	}
 	return 0, false, tail
+}
+
+// gateEnv is the environment of a gate: the refinery's own, minus the
+// identity of whoever ran it (GT_*, BD_ACTOR), so gates never act as an
+// agent.
+func gateEnv(base []string) []string {
+	out := make([]string, 0, len(base))
+	for _, kv := range base {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == "BD_ACTOR" || strings.HasPrefix(k, "GT_") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }
 
 // lastLines returns the last n non-trailing lines of s.

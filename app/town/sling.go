@@ -107,6 +107,7 @@ func (g slingTarget) address() models.Address {
 	return models.Address{}
 }
 
+// String is the target as the user wrote it, canonicalised.
 func (g slingTarget) String() string {
 	if g.kind == targetRig {
 		return g.rig
