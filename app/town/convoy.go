@@ -788,7 +788,7 @@ func AfterClose(ctx context.Context, t *Town, res beads.CloseResult, actor strin
 		}
 		if notifyMayor {
 			text := NudgeText(system, fmt.Sprintf("%s%s (%s)", ConvoyLandedSubjectPrefix, view.Title, view.ID))
-			if _, err := t.deliverNudge(ctx, models.MayorAddress, system, text, NudgeQueue); err != nil {
+			if _, err := t.DeliverNudge(ctx, models.MayorAddress, system, text, NudgeQueue); err != nil {
 				errs = append(errs, err)
 			} else {
 				_ = eventlog.Emit(t.Root, eventlog.SourceGT, "nudge", system,

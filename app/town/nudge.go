@@ -208,7 +208,7 @@ func (t *Town) Nudge(ctx context.Context, o NudgeOptions) (NudgeResult, error) {
 	if sender == "" {
 		sender = models.OverseerAddress.String()
 	}
-	res, err := t.deliverNudge(ctx, addr, sender, NudgeText(sender, msg), mode)
+	res, err := t.DeliverNudge(ctx, addr, sender, NudgeText(sender, msg), mode)
 	if err != nil {
 		return res, err
 	}
@@ -217,8 +217,10 @@ func (t *Town) Nudge(ctx context.Context, o NudgeOptions) (NudgeResult, error) {
 	return res, nil
 }
 
-// deliverNudge hands text to the host or, without one, to the queue.
-func (t *Town) deliverNudge(ctx context.Context, addr models.Address, sender, text, mode string) (NudgeResult, error) {
+// DeliverNudge types text (already formatted, e.g. NudgeText or the sling
+// notice) into addr's pane through the host, or queues it in
+// .runtime/nudge_queue when no host answers. It records no event.
+func (t *Town) DeliverNudge(ctx context.Context, addr models.Address, sender, text, mode string) (NudgeResult, error) {
 	rep, err := NewHostClient(t.Root).Do(ctx, HostRequest{Op: OpNudge, Agent: addr.String(), Message: text, Mode: mode})
 	switch {
 	case err == nil:
