@@ -189,10 +189,19 @@ func (t *Town) addRig(ctx context.Context, o RigAddOptions, url, dir string) (*R
 		}
 	}
 	if _, err := git(ctx, "", "--git-dir", bare, "rev-parse", "--verify", "--quiet", "refs/heads/"+branch+"^{commit}"); err != nil {
-		if o.Branch == "" {
-			return nil, errors.New("repository has no commits")
+		if o.Branch != "" {
+			return nil, fmt.Errorf("branch %s not found in %s", branch, url)
 		}
-		return nil, fmt.Errorf("branch %s not found in %s", branch, url)
+		// The remote HEAD names a branch that does not exist (a bare repo
+		// made by `git init --bare` points at master while main was pushed):
+		// fall back to main, master, or the only branch there is.
+		branch, err = fallbackBranch(heads)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := git(ctx, "", "--git-dir", bare, "symbolic-ref", "HEAD", "refs/heads/"+branch); err != nil {
+			return nil, err
+		}
 	}
 
 	// A tracked .beads/issues.jsonl decides the prefix unless --prefix does.
@@ -408,4 +417,21 @@ func (t *Town) ListRigs(ctx context.Context) ([]RigInfo, error) {
 		out = append(out, info)
 	}
 	return out, nil
+}
+
+// fallbackBranch picks the default branch when the remote HEAD is dangling:
+// main, then master, then the only branch; several others are ambiguous.
+func fallbackBranch(heads string) (string, error) {
+	names := strings.Fields(heads)
+	for _, want := range []string{"main", "master"} {
+		for _, n := range names {
+			if n == want {
+				return n, nil
+			}
+		}
+	}
+	if len(names) == 1 {
+		return names[0], nil
+	}
+	return "", errors.New("cannot tell the repository's default branch (use --branch)")
 }
