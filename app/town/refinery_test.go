@@ -213,3 +213,11 @@ func TestMRMetaDescriptionAndGates(t *testing.T) {
 		t.Fatal("workerName")
 	}
 }
+
+func TestGateEnvDropsIdentity(t *testing.T) {
+	t.Parallel()
+	got := gateEnv([]string{"PATH=/bin", "GT_ROLE=polecat", "BD_ACTOR=x", "GT_TOWN_ROOT=/t", "HOME=/h"})
+	if strings.Join(got, " ") != "PATH=/bin HOME=/h" {
+		t.Fatalf("gate env %v", got)
+	}
+}

@@ -680,3 +680,78 @@ func TestOrchestrationGuards(t *testing.T) {
 	}
 	o.gtOK(o.root, "sling", other, orchRig, "--no-convoy")
 }
+
+// TestOrchestrationHookCLI drives gt hook (attach, show, --json, clear) and
+// gt prime --json through the binary.
+func TestOrchestrationHookCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	o := newOrchTown(t)
+	id := o.create("Mayor's errand", "line one\nline two")
+	if out := o.gtOK(o.root, "hook", id, "mayor"); out != "🎯 Sling "+id+" → mayor\n🪝 Hooked "+id+" to mayor (status=hooked)\n" {
+		t.Fatalf("gt hook <bead> mayor: %q", out)
+	}
+	if out := o.gtOK(o.root, "hook", "show", "mayor"); out != "mayor: "+id+" 'Mayor's errand' [hooked]\n" {
+		t.Fatalf("gt hook show: %q", out)
+	}
+	mayorEnv := []string{"BD_ACTOR=mayor"}
+	out, _, code := o.run(o.root, mayorEnv, "gt", "hook", "--json")
+	var hj struct {
+		Address string `json:"address"`
+		Hooked  []struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"hooked"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &hj) != nil || hj.Address != "mayor" || len(hj.Hooked) != 1 || hj.Hooked[0].ID != id {
+		t.Fatalf("gt hook --json: %d %s", code, out)
+	}
+	out, _, code = o.run(filepath.Join(o.root, "mayor"), nil, "gt", "prime", "--json")
+	var pj struct {
+		Address  string `json:"address"`
+		Role     string `json:"role"`
+		TownRoot string `json:"town_root"`
+		Hooked   *struct {
+			ID          string `json:"id"`
+			Description string `json:"description"`
+		} `json:"hooked"`
+		Formula    *struct{} `json:"formula"`
+		MailUnread int       `json:"mail_unread"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &pj) != nil || pj.Address != "mayor" || pj.Role != "mayor" || pj.TownRoot != o.root ||
+		pj.Hooked == nil || pj.Hooked.ID != id || pj.Hooked.Description != "line one\nline two" || pj.Formula != nil {
+		t.Fatalf("gt prime --json (role from cwd): %d %s", code, out)
+	}
+	if out := o.gtOK(o.root, "hook", "clear", "--actor", "mayor"); out != "✓ Unhooked "+id+" (status=open)\n" {
+		t.Fatalf("gt hook clear: %q", out)
+	}
+	if out := o.gtOK(o.root, "hook", "show", "mayor"); out != "mayor: (empty)\n" {
+		t.Fatalf("gt hook show after clear: %q", out)
+	}
+	out, _, _ = o.run(o.root, mayorEnv, "gt", "hook")
+	if out != "Hook is empty: nothing slung to mayor\n" {
+		t.Fatalf("empty hook: %q", out)
+	}
+	if evs := orchEventTypes(t, o.root); evs["hook"] != 1 || evs["unhook"] != 1 {
+		t.Fatalf("events %v", evs)
+	}
+	// A polecat directory left by a killed sling is taken over (R2).
+	partial := filepath.Join(o.root, orchRig, "polecats", "furiosa", orchRig)
+	if err := os.MkdirAll(partial, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(partial, "half.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again := o.create("After a crash", "")
+	if out := o.gtOK(o.root, "sling", again, orchRig); !strings.Contains(out, "→ myproj/polecats/furiosa\n") {
+		t.Fatalf("sling after crash:\n%s", out)
+	}
+	if br := o.git(partial, "symbolic-ref", "--short", "HEAD"); !strings.HasPrefix(br, "polecat/furiosa/"+again+"@") {
+		t.Fatalf("worktree branch %q", br)
+	}
+	if _, err := os.Stat(filepath.Join(partial, "half.txt")); err == nil {
+		t.Fatal("partial directory kept its junk")
+	}
+}
