@@ -29,6 +29,9 @@ func failureSQL(c string) string {
 // blockedCTE defines the recursive table blocked(id): every bead blocked per
 // spec §4.5, computed in one statement. direct holds beads with an
 // unsatisfied blocking edge; blocked adds every parent-child descendant.
+// CROSS JOIN pins the join order of the recursive step (SQLite keeps it):
+// the planner otherwise may scan the growing blocked set once per edge,
+// which is quadratic.
 var blockedCTE = `WITH RECURSIVE
 direct(id) AS (
   SELECT d.issue_id FROM dependencies d JOIN issues b ON b.id = d.depends_on_id
@@ -47,7 +50,7 @@ direct(id) AS (
 blocked(id) AS (
   SELECT id FROM direct
   UNION
-  SELECT d.issue_id FROM blocked bl JOIN dependencies d ON d.depends_on_id = bl.id AND d.type = 'parent-child'
+  SELECT d.issue_id FROM blocked bl CROSS JOIN dependencies d ON d.depends_on_id = bl.id AND d.type = 'parent-child'
 )
 `
 
@@ -57,7 +60,7 @@ const molCTE = `,
 desc(id) AS (
   SELECT issue_id FROM dependencies WHERE depends_on_id = :mol AND type = 'parent-child'
   UNION
-  SELECT d.issue_id FROM desc JOIN dependencies d ON d.depends_on_id = desc.id AND d.type = 'parent-child'
+  SELECT d.issue_id FROM desc CROSS JOIN dependencies d ON d.depends_on_id = desc.id AND d.type = 'parent-child'
 )
 `
 
@@ -185,12 +188,24 @@ func (r reader) ready(f ReadyFilter, now time.Time) ([]models.Bead, error) {
 	}
 	q, args := readyQuery(f, now, false)
 	q += ` ORDER BY ` + order
+	var out []models.Bead
 	if f.Limit > 0 {
+		// Sort only ids (from the covering ready index), then fetch the few
+		// full rows: sorting every candidate's whole row costs more.
+		q = strings.Replace(q, `SELECT `+beadCols+` FROM issues i WHERE`, `SELECT i.id FROM issues i WHERE`, 1)
 		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
-	}
-	out, err := r.queryBeads(q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("ready: %w", err)
+		ids, err := r.strings(q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("ready: %w", err)
+		}
+		if out, err = r.beadsByID(ids); err != nil {
+			return nil, fmt.Errorf("ready: %w", err)
+		}
+	} else {
+		var err error
+		if out, err = r.queryBeads(q, args...); err != nil {
+			return nil, fmt.Errorf("ready: %w", err)
+		}
 	}
 	if err := r.fillLabels(out); err != nil {
 		return nil, err
@@ -343,3 +358,30 @@ func (r reader) strings(q string, args ...any) ([]string, error) {
 }
 
 func namedArg(name string, v any) any { return sql.Named(name, v) }
+
+// beadsByID loads the beads with these ids (without labels), in the given
+// order; ids that do not exist are skipped.
+func (r reader) beadsByID(ids []string) ([]models.Bead, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := r.queryBeads(`SELECT `+beadCols+` FROM issues i WHERE i.id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]models.Bead, len(rows))
+	for _, b := range rows {
+		byID[b.ID] = b
+	}
+	out := make([]models.Bead, 0, len(ids))
+	for _, id := range ids {
+		if b, ok := byID[id]; ok {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
