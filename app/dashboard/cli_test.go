@@ -124,9 +124,8 @@ func TestCLIWithAndWithoutHost(t *testing.T) {
 	s := openStore(t, tw)
 	hooked := createBead(t, s, models.Bead{Title: "Polish the chrome", Priority: 1, Status: models.StatusHooked,
 		Assignee: "gastown/polecats/nux"}, beads.CreateOpts{})
-	createBead(t, s, models.Bead{Title: "max", Priority: 2, IssueType: models.TypeAgent, RoleType: "crew", Rig: "gastown",
-		Labels: []string{models.AgentLabel}, Metadata: json.RawMessage(`{"gt":{"agent":"gastown/crew/max"}}`)},
-		beads.CreateOpts{})
+	addAgentBead(t, s, "gastown/crew/max", "crew", "gastown")
+	addAgentBead(t, s, "gastown/polecats/nux", "polecat", "gastown")
 
 	base := gtDashboard(t, tw.Path("mayor")) // any directory inside the town
 	st := fetchState(t, base)

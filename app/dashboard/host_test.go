@@ -127,41 +127,51 @@ func hostSessions() []map[string]any {
 			"last_input_at": ts(time.Hour), "waiting": true, "waiting_reason": "Allow demo agent to commit? [y/n]",
 			"exited": false, "exit_code": 0, "cols": 80, "rows": 24},
 		{"agent": "gastown/polecats/nux", "runtime": "demo", "pid": 4242, "started_at": ts(time.Minute), "last_output_at": ts(time.Second),
-			"last_input_at": "", "waiting": false, "waiting_reason": "", "exited": false, "exit_code": 0, "cols": 80, "rows": 24},
+			"last_input_at": nil, "waiting": false, "waiting_reason": "", "exited": false, "exit_code": 0, "cols": 80, "rows": 24},
 		{"agent": "gastown/crew/max", "runtime": "shell", "pid": 4300, "started_at": ts(time.Hour), "last_output_at": ts(30 * time.Minute),
 			"waiting": false, "exited": true, "exit_code": 2, "cols": 80, "rows": 24},
 	}
 }
 
-func TestReadHost(t *testing.T) {
+// TestHostView: the dashboard tells a running host from none, and uses
+// sessions.json only while the spec's trust rule holds.
+func TestHostView(t *testing.T) {
 	tw := newTown(t)
-	now := time.Now()
-	v, err := readHost(tw, now)
-	if err != nil || v.Running || v.Trusted {
+	ts := startServer(t, Options{Town: tw})
+	ctx := t.Context()
+	if _, v, err := ts.srv.agents(ctx, time.Now()); err != nil || v.Running || v.Live {
 		t.Fatalf("no host: %+v %v", v, err)
 	}
 	h := startFakeHost(t, tw, os.Getpid(), hostSessions())
-	v, err = readHost(tw, time.Now())
-	if err != nil || !v.Running || v.PID != os.Getpid() || !v.Trusted || len(v.Sessions) != 3 {
+	agents, v, err := ts.srv.agents(ctx, time.Now())
+	if err != nil || !v.Running || v.PID != os.Getpid() || !v.Live {
 		t.Fatalf("fake host: %+v %v", v, err)
 	}
-	nux := v.Sessions["gastown/polecats/nux"]
-	if nux.PID != 4242 || nux.Runtime != "demo" || nux.Exited || nux.LastOutputAt.IsZero() || !nux.LastInputAt.IsZero() {
-		t.Errorf("nux session %+v", nux)
+	if a, ok := find(agents, "gastown/polecats/nux"); !ok || a.Session != "live" || a.PID == nil || *a.PID != 4242 {
+		t.Errorf("nux %+v", a)
 	}
-	// Older than 5 s: not trusted.
-	if v, _ := readHost(tw, time.Now().Add(6*time.Second)); !v.Running || v.Trusted || v.Sessions != nil {
+	// Older than 5 s: the host runs but its sessions are not trusted.
+	if _, v, _ := ts.srv.agents(ctx, time.Now().Add(6*time.Second)); !v.Running || v.Live {
 		t.Errorf("stale sessions.json trusted: %+v", v)
 	}
 	h.Stop()
 	// Written by another pid than the lock holder's: not trusted.
 	h2 := startFakeHostPIDs(t, tw, os.Getpid(), os.Getpid()+1, hostSessions())
-	if v, _ := readHost(tw, time.Now()); !v.Running || v.Trusted {
+	if _, v, _ := ts.srv.agents(ctx, time.Now()); !v.Running || v.Live {
 		t.Errorf("sessions.json of another pid trusted: %+v", v)
 	}
 	h2.Stop()
 	// Lock free again: no host, whatever the file says.
-	if v, _ := readHost(tw, time.Now()); v.Running || v.Trusted {
+	if _, v, _ := ts.srv.agents(ctx, time.Now()); v.Running || v.Live {
 		t.Errorf("after the host stopped: %+v", v)
 	}
+}
+
+func find(agents []Agent, addr string) (Agent, bool) {
+	for _, a := range agents {
+		if a.Address == addr {
+			return a, true
+		}
+	}
+	return Agent{}, false
 }

@@ -153,6 +153,43 @@ func newTown(t *testing.T) *town.Town {
 	return tw
 }
 
+// addRig registers a rig backed by a fresh local git repository.
+func addRig(t *testing.T, tw *town.Town, name string) {
+	t.Helper()
+	src := filepath.Join(t.TempDir(), name+"-src")
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=gt test", "-c", "user.email=test@gastown.local",
+			"-c", "init.defaultBranch=main"}, args...)...)
+		cmd.Dir = src
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	git("init", "-q")
+	if err := os.WriteFile(filepath.Join(src, "README.md"), []byte("# "+name+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("add", "README.md")
+	git("commit", "-q", "-m", "first")
+	cmd := exec.Command(gtBinary, "rig", "add", name, src)
+	cmd.Dir = tw.Root
+	cmd.Env = gtEnv()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gt rig add: %v\n%s", err, out)
+	}
+}
+
+// addAgentBead creates the agent bead of addr (as sling or crew add would).
+func addAgentBead(t *testing.T, s *beads.Store, addr, role, rig string) {
+	t.Helper()
+	createBead(t, s, models.Bead{Title: addr, Priority: 2, IssueType: models.TypeAgent, RoleType: role, Rig: rig,
+		Labels: []string{models.AgentLabel}, Metadata: json.RawMessage(`{"gt":{"agent":"` + addr + `"}}`)}, beads.CreateOpts{})
+}
+
 // openStore opens the town's store for the test to write to.
 func openStore(t *testing.T, tw *town.Town) *beads.Store {
 	t.Helper()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gastown/gt/app/town"
 	"github.com/gastown/gt/beads"
 	"github.com/gastown/gt/beads/eventlog"
 	"github.com/gastown/gt/models"
@@ -18,9 +19,12 @@ type fixture struct {
 	readyID, hookedID, closedID, convoyID, landedID, mrID, mailID string
 }
 
-func buildFixture(t *testing.T, s *beads.Store, root string) fixture {
+func buildFixture(t *testing.T, tw *town.Town, s *beads.Store) fixture {
+	root := tw.Root
 	t.Helper()
 	var f fixture
+	addRig(t, tw, "gastown")
+	addAgentBead(t, s, "gastown/polecats/nux", "polecat", "gastown")
 	f.readyID = createBead(t, s, models.Bead{Title: "Ready task", Priority: 1}, beads.CreateOpts{})
 	f.hookedID = createBead(t, s, models.Bead{Title: "Hooked task", Priority: 2, Status: models.StatusHooked,
 		Assignee: "gastown/polecats/nux"}, beads.CreateOpts{})
@@ -66,7 +70,7 @@ func buildFixture(t *testing.T, s *beads.Store, root string) fixture {
 func TestStateContent(t *testing.T) {
 	tw := newTown(t)
 	s := openStore(t, tw)
-	f := buildFixture(t, s, tw.Root)
+	f := buildFixture(t, tw, s)
 	ts := startServer(t, Options{Town: tw})
 	st := ts.getState(t)
 
@@ -79,7 +83,7 @@ func TestStateContent(t *testing.T) {
 	if c.Completed != 1 || c.Total != 3 || c.Status != "open" || c.MergeStrategy != "mr" || len(c.Notify) != 1 {
 		t.Errorf("convoy %+v", c)
 	}
-	tracked := map[string]TrackedBead{}
+	tracked := map[string]town.TrackedIssue{}
 	for _, b := range c.Tracked {
 		tracked[b.ID] = b
 	}
@@ -130,7 +134,7 @@ func TestStateContent(t *testing.T) {
 	if st.Agents[0].State != "idle" || st.Agents[0].NeedsAttention {
 		t.Errorf("mayor %+v", st.Agents[0])
 	}
-	if len(st.Problems) != 1 || st.Problems[0].Address != nux.Address || !strings.Contains(st.Problems[0].Reason, "no gt host") {
+	if len(st.Problems) != 1 || st.Problems[0].Address != nux.Address || st.Problems[0].Reason != "hooked work but no session" {
 		t.Errorf("problems %+v", st.Problems)
 	}
 	// Events: the last 50 feed events, oldest first, audit-only skipped.
@@ -221,67 +225,23 @@ func TestDescribeEvents(t *testing.T) {
 	}
 }
 
-func TestClassify(t *testing.T) {
-	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	th := thresholds{stalled: 15 * time.Minute, gupp: 30 * time.Minute}
-	hooked := []models.Bead{{ID: "gt-1", CreatedAt: now.Add(-2 * time.Hour)}}
-	live := func(out time.Duration) *liveSession {
-		return &liveSession{StartedAt: now.Add(-3 * time.Hour), LastOutputAt: now.Add(-out)}
-	}
-	cases := []struct {
-		name  string
-		in    agentInputs
-		host  bool
-		state models.AgentState
-		idle  time.Duration
-		why   string
-	}{
-		{"idle, no session", agentInputs{since: now.Add(-time.Minute)}, false, models.StateIdle, time.Minute, ""},
-		{"exited beats all", agentInputs{hooked: hooked, session: &liveSession{Exited: true, ExitCode: 3, Waiting: true}}, true, models.StateExited, 2 * time.Hour, "exited with code 3"},
-		{"zombie without host", agentInputs{hooked: hooked}, false, models.StateZombie, 2 * time.Hour, "hooked work, no gt host running"},
-		{"zombie with host", agentInputs{hooked: hooked}, true, models.StateZombie, 2 * time.Hour, "hooked work, no session"},
-		{"waiting", agentInputs{hooked: hooked, session: &liveSession{Waiting: true, WaitingReason: "Do you want to proceed?", LastOutputAt: now.Add(-time.Hour)}}, true, models.StateWaiting, time.Hour, "Do you want to proceed?"},
-		{"gupp", agentInputs{hooked: hooked, session: live(31 * time.Minute)}, true, models.StateGUPP, 31 * time.Minute, "GUPP: hooked work, no progress for 31m"},
-		{"stalled", agentInputs{hooked: hooked, session: live(16 * time.Minute)}, true, models.StateStalled, 16 * time.Minute, "Stalled: no progress for 16m"},
-		{"audit progress keeps it working", agentInputs{hooked: hooked, session: live(time.Hour), progress: now.Add(-time.Minute)}, true, models.StateWorking, time.Minute, ""},
-		{"working", agentInputs{hooked: hooked, session: live(10 * time.Second)}, true, models.StateWorking, 10 * time.Second, ""},
-		{"fresh hook restarts the clock", agentInputs{hooked: []models.Bead{{CreatedAt: now.Add(-time.Minute)}}, session: live(time.Hour)}, true, models.StateWorking, time.Minute, ""},
-		{"live, not hooked", agentInputs{session: live(time.Hour)}, true, models.StateIdle, time.Hour, ""},
-	}
-	for _, c := range cases {
-		state, idle, why := classify(c.in, th, c.host, now)
-		if state != c.state || idle != c.idle || why != c.why {
-			t.Errorf("%s: got %s %s %q, want %s %s %q", c.name, state, idle, why, c.state, c.idle, c.why)
-		}
-	}
-}
-
 func TestHashIgnoresIdleTicks(t *testing.T) {
-	a := State{Agents: []Agent{{Address: "mayor", State: "stalled", IdleSeconds: 960, Reason: "Stalled: no progress for 16m"}}}
-	b := State{Agents: []Agent{{Address: "mayor", State: "stalled", IdleSeconds: 1020, Reason: "Stalled: no progress for 17m"}}}
+	secs := func(n int64) *int64 { return &n }
+	a := State{Agents: []Agent{{Address: "mayor", State: "stalled", IdleSeconds: secs(960), Reason: "Stalled: no progress for 16m"}}}
+	b := State{Agents: []Agent{{Address: "mayor", State: "stalled", IdleSeconds: secs(1020), Reason: "Stalled: no progress for 17m"}}}
 	if hashState(a) != hashState(b) {
 		t.Error("idle time alone changed the hash")
 	}
-	c := State{Agents: []Agent{{Address: "mayor", State: "gupp", IdleSeconds: 1900}}}
+	c := State{Agents: []Agent{{Address: "mayor", State: "gupp", IdleSeconds: secs(1900)}}}
 	if hashState(a) == hashState(c) {
 		t.Error("a state change did not change the hash")
 	}
 	d := a
-	d.Convoys = []Convoy{{ID: "hq-cv-aaaaa", Completed: 1, Total: 2}}
+	d.Convoys = []Convoy{{ConvoyShowJSON: town.ConvoyShowJSON{ID: "hq-cv-aaaaa", Completed: 1, Total: 2}}}
 	e := a
-	e.Convoys = []Convoy{{ID: "hq-cv-aaaaa", Completed: 2, Total: 2}}
+	e.Convoys = []Convoy{{ConvoyShowJSON: town.ConvoyShowJSON{ID: "hq-cv-aaaaa", Completed: 2, Total: 2}}}
 	if hashState(d) == hashState(e) {
 		t.Error("convoy progress did not change the hash")
-	}
-}
-
-func TestFormatIdle(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		0: "0s", 12 * time.Second: "12s", 4*time.Minute + 59*time.Second: "4m", 2 * time.Hour: "2h", 72 * time.Hour: "3d",
-	} {
-		if got := formatIdle(d); got != want {
-			t.Errorf("formatIdle(%s) = %s, want %s", d, got, want)
-		}
 	}
 }
 
