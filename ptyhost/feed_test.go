@@ -2,6 +2,7 @@ package ptyhost
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -219,4 +220,101 @@ func TestR7ThroughRealSession(t *testing.T) {
 	_, _ = ref.Write(stream)
 	ref.Flush()
 	diffStates(t, stateOf(s.Terminal()), stateOf(ref))
+}
+
+// rawVTState runs stream through a bare x/vt emulator in one write and
+// renders its screen and scrollback like stateOf does.
+func rawVTState(stream []byte, cols, rows int) (screen, scrollback []string) {
+	raw := vt.NewEmulator(cols, rows)
+	raw.SetScrollbackSize(math.MaxInt32)
+	go func() { _, _ = bytes.NewBuffer(nil).ReadFrom(raw) }()
+	defer closeEmulator(raw)
+	_, _ = raw.Write(stream)
+	var buf []byte
+	var scratch Line
+	for _, l := range raw.Scrollback().Lines() {
+		buf, _ = encodeStoredLine(buf[:0], l, &scratch)
+		scrollback = append(scrollback, string(buf))
+	}
+	for y := range rows {
+		l := make(Line, cols)
+		fillLineFromEmu(l, raw, y)
+		screen = append(screen, l.ANSI(cols))
+	}
+	return screen, scrollback
+}
+
+// TestBatchingMatchesRawEmulator throws random mixes of plain lines (around
+// the width limit), styled and wrapped lines, cursor addressing, scroll
+// regions, modes and charsets at both the batching path and a bare emulator.
+func TestBatchingMatchesRawEmulator(t *testing.T) {
+	t.Parallel()
+	seeds := 40
+	if testing.Short() || raceEnabled {
+		seeds = 8
+	}
+	for seed := range uint64(seeds) {
+		r := rand.New(rand.NewPCG(seed, 99))
+		cols, rows := 2+r.IntN(100), 3+r.IntN(40)
+		if seed == 0 {
+			cols, rows = 80, 24
+		}
+		var b bytes.Buffer
+		for b.Len() < 100<<10 {
+			switch r.IntN(14) {
+			case 0, 1, 2, 3, 4:
+				for range 1 + r.IntN(3*rows) {
+					n := r.IntN(cols + 3)
+					for j := range n {
+						b.WriteByte(byte('!' + (j+n)%90))
+					}
+					b.WriteString("\r\n")
+				}
+			case 5:
+				fmt.Fprintf(&b, "\x1b[4%dmcoloured pen\r\n\r\n\r\n", r.IntN(8))
+				if r.IntN(2) == 0 {
+					b.WriteString("\x1b[m")
+				}
+			case 6:
+				fmt.Fprintf(&b, "\x1b[%d;%dH", 1+r.IntN(rows+2), 1+r.IntN(cols+2))
+			case 7:
+				fmt.Fprintf(&b, "\x1b[%d;%dr", 1+r.IntN(rows), 1+r.IntN(rows))
+			case 8:
+				b.WriteString("\x1b[r")
+			case 9:
+				b.WriteString([]string{"\x1b(0", "\x1b(B", "\x1b[4h", "\x1b[4l", "\x1b[?6h", "\x1b[?6l", "\x1b[20h", "\x1b[20l", "\x1b[?7l", "\x1b[?7h", "\x1b[?1049h", "\x1b[?1049l", "\x1bN", "\x1b[3b", "\x1b[2J", "\x1b[3J"}[r.IntN(16)])
+			case 10:
+				b.WriteString("tab\there\n\nlf only\rcr\r\n")
+			case 11:
+				b.WriteString("wide 世界 é e\u0301 👍🏽\r\n")
+			case 12:
+				fmt.Fprintf(&b, "\x1b[%dA\x1b[%dB\x1b[K\x1b[%dL\x1b[%dM\x1bD\x1bM\x1bE", r.IntN(3), r.IntN(3), r.IntN(3), r.IntN(3))
+			default:
+				fmt.Fprintf(&b, "\x1b[%dS\x1b[%dT", r.IntN(4), r.IntN(4))
+			}
+		}
+		stream := b.Bytes()
+		wantScreen, wantSB := rawVTState(stream, cols, rows)
+		term := NewTerminal(cols, rows, TerminalOptions{Scrollback: len(wantSB) + 10})
+		for p := stream; len(p) > 0; {
+			n := min(1+r.IntN(20000), len(p))
+			_, _ = term.Write(p[:n])
+			p = p[n:]
+		}
+		term.Flush()
+		got := stateOf(term)
+		for y := range wantScreen {
+			if got.Screen[y] != wantScreen[y] {
+				t.Fatalf("seed %d (%dx%d) row %d:\n got %q\nwant %q", seed, cols, rows, y, got.Screen[y], wantScreen[y])
+			}
+		}
+		if len(got.Scrollback) != len(wantSB) {
+			t.Fatalf("seed %d: scrollback %d rows, raw %d", seed, len(got.Scrollback), len(wantSB))
+		}
+		for i := range wantSB {
+			if got.Scrollback[i] != wantSB[i] {
+				t.Fatalf("seed %d: scrollback row %d: %q, raw %q", seed, i, got.Scrollback[i], wantSB[i])
+			}
+		}
+	}
 }

@@ -104,6 +104,14 @@ type Terminal struct {
 	lineBuf     []byte
 	lineScratch Line
 
+	// screens are the emulator's main/alternate Screens (for scroll
+	// batching); nil if unavailable.
+	screens [2]*vt.Screen
+	// emuMidSeq: the last emulator write ended inside an escape sequence
+	// (only when the filter had to release a huge unfinished one), so the
+	// next write cannot be scanned for plain lines.
+	emuMidSeq bool
+
 	replies func([]byte)
 	log     *slog.Logger
 }
@@ -153,6 +161,8 @@ func (t *Terminal) newEmulatorLocked() {
 	if err := disableAltScrollback(e); err != nil {
 		t.log.Debug("ptyhost: alternate screen scrollback left enabled", "err", err)
 	}
+	t.screens[0], t.screens[1] = screensOf(e)
+	t.emuMidSeq = false
 	// ED 3 clears the scrollback: ours too. Returning false lets the
 	// emulator's own handler run after this one.
 	e.RegisterCsiHandler('J', func(params ansi.Params) bool {
@@ -199,10 +209,22 @@ func (t *Terminal) modeChanged(gen int, m ansi.Mode, on bool) {
 // disableAltScrollback turns off the scrollback of x/vt's alternate screen.
 // x/vt v0.1.0 gives both screens a 10,000-line scrollback of full cells
 // (~9 KB a row) but only exposes the main one, so a pager or editor scrolling
-// in the alternate screen would slowly pin ~90 MB per pane. The alternate
-// screen's Screen value is reached through reflection; if the emulator's
-// layout ever changes this reports an error and changes nothing.
-func disableAltScrollback(e *vt.Emulator) (err error) {
+// in the alternate screen would slowly pin ~90 MB per pane.
+func disableAltScrollback(e *vt.Emulator) error {
+	scrs, err := emulatorScreens(e)
+	if err != nil {
+		return err
+	}
+	scrs[1].SetScrollback(nil)
+	return nil
+}
+
+// emulatorScreens returns pointers to the emulator's main and alternate
+// Screen values. x/vt keeps them in an unexported [2]Screen array; they are
+// reached through reflection, and if the emulator's layout ever changes this
+// reports an error and the callers fall back (no alternate-screen scrollback
+// fix, no scroll batching).
+func emulatorScreens(e *vt.Emulator) (scrs [2]*vt.Screen, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("reflect on vt.Emulator: %v", r)
@@ -210,11 +232,12 @@ func disableAltScrollback(e *vt.Emulator) (err error) {
 	}()
 	v := reflect.ValueOf(e).Elem().FieldByName("scrs")
 	if !v.IsValid() || v.Kind() != reflect.Array || v.Len() != 2 || v.Type().Elem() != reflect.TypeFor[vt.Screen]() {
-		return errors.New("vt.Emulator has no [2]Screen field scrs")
+		return scrs, errors.New("vt.Emulator has no [2]Screen field scrs")
 	}
-	alt := (*vt.Screen)(unsafe.Pointer(v.Index(1).UnsafeAddr()))
-	alt.SetScrollback(nil)
-	return nil
+	for i := range scrs {
+		scrs[i] = (*vt.Screen)(unsafe.Pointer(v.Index(i).UnsafeAddr()))
+	}
+	return scrs, nil
 }
 
 // guard runs fn on the emulator, turning a panic into a reset of this
@@ -233,9 +256,32 @@ func (t *Terminal) guard(what string, fn func()) (ok bool) {
 	return true
 }
 
-// writeEmuLocked hands filtered bytes to the emulator and moves the lines it
-// scrolled off into our ring.
-func (t *Terminal) writeEmuLocked(p []byte) {
+// writeEmuLocked hands filtered bytes to the emulator, batching runs of
+// plain lines at the bottom of the screen (batch.go). endsMidSeq says p ends
+// inside an unfinished escape sequence.
+func (t *Terminal) writeEmuLocked(p []byte, endsMidSeq bool) {
+	if !t.emuMidSeq && t.screens[0] != nil && t.cols >= 2 && t.rows >= 3 {
+		for len(p) > 0 {
+			start, end, lines := nextLineRun(p, t.cols, t.rows-1)
+			if lines == 0 {
+				break
+			}
+			t.rawWriteLocked(p[:start])
+			if t.canBatchLocked() {
+				t.batchLocked(p[start:end], lines)
+			} else {
+				t.rawWriteLocked(p[start:end])
+			}
+			p = p[end:]
+		}
+	}
+	t.rawWriteLocked(p)
+	t.emuMidSeq = endsMidSeq
+}
+
+// rawWriteLocked hands bytes to the emulator as they are and moves the lines
+// it scrolled off into our ring.
+func (t *Terminal) rawWriteLocked(p []byte) {
 	for len(p) > 0 {
 		n := min(len(p), emuWriteChunk)
 		chunk := p[:n]
@@ -284,7 +330,7 @@ func (t *Terminal) feed(p []byte) feedSignals {
 		f.process(p[:n])
 		p = p[n:]
 		if h := f.holdPoint(); h > 0 {
-			t.writeEmuLocked(f.out[:h])
+			t.writeEmuLocked(f.out[:h], f.escStart >= 0 && h > f.escStart)
 			f.consume(h)
 		}
 	}
@@ -319,7 +365,7 @@ func (t *Terminal) flushLocked() {
 	}
 	f := t.filter
 	if h := f.flushPoint(); h > 0 {
-		t.writeEmuLocked(f.out[:h])
+		t.writeEmuLocked(f.out[:h], f.escStart >= 0 && h > f.escStart)
 		f.consume(h)
 		f.flushGrapheme()
 	}
@@ -348,7 +394,7 @@ func (t *Terminal) Resize(cols, rows int) {
 				seq += "\n"
 			}
 			seq += "\x1b[" + strconv.Itoa(pos.Y-k+1) + ";" + strconv.Itoa(pos.X+1) + "H"
-			t.writeEmuLocked([]byte(seq))
+			t.rawWriteLocked([]byte(seq))
 		}
 	}
 	t.cols, t.rows = cols, rows
