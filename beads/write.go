@@ -209,11 +209,14 @@ func rowValues(b *models.Bead) ([]any, error) {
 	}
 	extra := ""
 	if len(b.Extra) > 0 {
-		raw, err := json.Marshal(b.Extra)
-		if err != nil {
+		// No HTML escaping: unknown values must export byte for byte.
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(b.Extra); err != nil {
 			return nil, fmt.Errorf("encode unknown keys of %s: %w", b.ID, err)
 		}
-		extra = string(raw)
+		extra = strings.TrimSuffix(buf.String(), "\n")
 	}
 	return []any{
 		b.ID, b.Title, b.Description, b.Design, b.AcceptanceCriteria, b.Notes, string(b.Status),
