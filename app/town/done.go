@@ -82,10 +82,11 @@ func (t *Town) Done(ctx context.Context, o DoneOptions) (*DoneResult, error) {
 	if out == nil {
 		out = io.Discard
 	}
-	addr, err := models.ParseAddress(o.Actor)
-	if err != nil || addr.Role != models.RolePolecat {
+	addr := t.actorAddress(o.Actor)
+	if addr.Role != models.RolePolecat {
 		return nil, ErrNotPolecat
 	}
+	o.Actor = addr.String()
 	status := strings.ToUpper(strings.TrimSpace(o.Status))
 	if status == "" {
 		status = DoneCompleted

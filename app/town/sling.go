@@ -177,6 +177,23 @@ func (t *Town) parseTarget(s string) (slingTarget, error) {
 	return slingTarget{}, unknownTarget(s)
 }
 
+// actorAddress parses a caller identity, resolving the short
+// <rig>/<name> form; identities that are not addresses give the zero
+// address.
+func (t *Town) actorAddress(actor string) models.Address {
+	a, err := models.ParseAddress(actor)
+	if err != nil {
+		return models.Address{}
+	}
+	if a.Role == models.RoleUnknown {
+		if r, err := t.ResolveAddress(actor); err == nil {
+			return r
+		}
+		return models.Address{}
+	}
+	return a
+}
+
 // rigOfPrefix names the rig using a beads prefix (the prefix itself when
 // no rig does).
 func (t *Town) rigOfPrefix(prefix string) string {
@@ -322,7 +339,7 @@ func (t *Town) Sling(ctx context.Context, o SlingOptions) (*SlingResult, error) 
 	if o.Now != nil {
 		now = o.Now
 	}
-	caller, _ := models.ParseAddress(o.Actor)
+	caller := t.actorAddress(o.Actor)
 	if caller.Role == models.RolePolecat {
 		return nil, ErrPolecatSling
 	}

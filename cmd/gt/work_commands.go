@@ -192,7 +192,7 @@ func showHook(cmd *cobra.Command, e *env, t *town.Town, addr models.Address, asJ
 }
 
 func newPrimeCommand(e *env) *cobra.Command {
-	var asJSON, hookOnly bool
+	var asJSON, hookMode bool
 	cmd := &cobra.Command{
 		Use:   "prime",
 		Short: "Print your role, context, hooked work and checklist (read-only)",
@@ -218,14 +218,13 @@ func newPrimeCommand(e *env) *cobra.Command {
 				_, err = fmt.Fprintln(e.stdout, string(b))
 				return err
 			}
-			if hookOnly {
-				return showHook(cmd, e, t, addr, false)
-			}
 			return town.WritePrime(e.stdout, info, os.Getppid())
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().BoolVar(&hookOnly, "hook", false, "print only the hook")
+	// --hook is how agent CLIs' session-start hooks call gt prime (as in
+	// the original); the output is the same.
+	cmd.Flags().BoolVar(&hookMode, "hook", false, "called from an agent's session-start hook (same output)")
 	return cmd
 }
 
