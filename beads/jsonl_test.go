@@ -84,6 +84,36 @@ func TestImportExportRoundTrip(t *testing.T) {
 	}
 	compareJSONL(t, readFixture(t), got)
 
+	// The fixture exercises every known key (ephemeral beads are never
+	// exported, so that one is checked by importing a wisp line below).
+	seen := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(string(readFixture(t))), "\n") {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatal(err)
+		}
+		for k := range m {
+			seen[k] = true
+		}
+	}
+	for _, k := range models.BeadKeys {
+		if !seen[k] && k != "ephemeral" {
+			t.Errorf("fixture never uses key %q", k)
+		}
+	}
+	wisp := `{"id":"bd-wisp-aaaaa","title":"wisp","status":"open","priority":2,"issue_type":"molecule","created_at":"2025-10-18T02:00:00Z","updated_at":"2025-10-18T02:00:00Z","ephemeral":true}`
+	if res, err := s.Import(context.Background(), strings.NewReader(wisp), "wisp.jsonl"); err != nil || res.Created != 1 {
+		t.Fatalf("import wisp = %+v, %v", res, err)
+	}
+	if w, err := s.Get(context.Background(), "bd-wisp-aaaaa"); err != nil || !w.Ephemeral {
+		t.Fatalf("wisp = %+v, %v", w, err)
+	}
+	if _, err := s.Export(context.Background(), s.JSONLPath(), ExportOpts{}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = os.ReadFile(s.JSONLPath())
+	compareJSONL(t, readFixture(t), got)
+
 	// Imported values are usable: dangling targets kept, unknown status and
 	// type kept, tombstone visible with --all only.
 	ctx := context.Background()
