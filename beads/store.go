@@ -246,8 +246,10 @@ const maxWriteRetries = 5
 
 // Write runs fn in one BEGIN IMMEDIATE transaction, retried up to 5 times
 // with exponential backoff from 10 ms when SQLite reports BUSY or LOCKED. fn
-// may run more than once, so it must not have side effects outside tx.
-// actor is recorded in created_by and in audit rows.
+// may run more than once, so it must not have side effects outside tx. Inside
+// fn use only tx (its reads see the transaction's writes); calling Store
+// methods from fn reads stale data, and a nested Write waits on the lock the
+// outer one holds. actor is recorded in created_by and in audit rows.
 func (s *Store) Write(ctx context.Context, actor string, fn func(tx *Tx) error) error {
 	backoff := 10 * time.Millisecond
 	for attempt := 0; ; attempt++ {
