@@ -364,6 +364,16 @@ func (t *Tx) Create(in *models.Bead, o CreateOpts) (*models.Bead, error) {
 	if err := validateMetadata(b.Metadata); err != nil {
 		return nil, err
 	}
+	for _, l := range in.Labels {
+		if err := validateLabel(l); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range in.Dependencies {
+		if _, err := models.ParseDepType(string(d.Type)); err != nil {
+			return nil, invalidf("%s", err.Error())
+		}
+	}
 	if b.CreatedBy == "" {
 		b.CreatedBy = t.actor
 	}
@@ -467,9 +477,6 @@ func (t *Tx) Create(in *models.Bead, o CreateOpts) (*models.Bead, error) {
 		}
 	}
 	for _, l := range in.Labels {
-		if err := validateLabel(l); err != nil {
-			return nil, err
-		}
 		if _, err := t.tx.ExecContext(t.ctx, `INSERT OR IGNORE INTO labels(issue_id, label) VALUES(?, ?)`, b.ID, l); err != nil {
 			return nil, fmt.Errorf("label %s: %w", b.ID, err)
 		}
