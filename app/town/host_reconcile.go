@@ -1,0 +1,392 @@
+package town
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gastown/gt/beads"
+	"github.com/gastown/gt/models"
+)
+
+// desiredAgent is an agent that should have a session (spec §5.4).
+type desiredAgent struct {
+	Addr models.Address
+	// Runtime is the alias asked for (agent_sessions row, or a sling's
+	// --agent for polecats); "" resolves.
+	Runtime string
+	Wanted  bool
+	// Hooked is the agent's current (oldest) hooked or in-progress bead.
+	Hooked *models.Bead
+	// Branch is the polecat's work branch.
+	Branch string
+}
+
+// townSnapshot is what the host last read from the store: desired agents
+// and the inputs of the §9 rules.
+type townSnapshot struct {
+	at         time.Time
+	desired    []desiredAgent
+	hooked     map[string][]models.Bead
+	wanted     map[string]beads.AgentSession
+	activity   map[string]time.Time
+	known      []models.Address
+	thresholds StateThresholds
+	linger     time.Duration
+}
+
+// loadSnapshot reads desired sessions and state inputs from the store.
+func (h *Host) loadSnapshot(ctx context.Context) (townSnapshot, error) {
+	t, s := h.town, h.store
+	snap := townSnapshot{at: h.now(), hooked: map[string][]models.Bead{}, wanted: map[string]beads.AgentSession{},
+		thresholds: DefaultStateThresholds(), linger: DefaultLinger}
+	if st, err := t.Settings(); err == nil {
+		snap.thresholds, snap.linger = st.Thresholds(), st.PolecatLinger()
+	} else {
+		h.log.Warn("read town settings", "err", err)
+	}
+	list, err := s.List(ctx, beads.Filter{
+		Status:        []models.Status{models.StatusHooked, models.StatusInProgress},
+		IncludeClosed: true, Sort: "oldest",
+	})
+	if err != nil {
+		return snap, fmt.Errorf("list hooked beads: %w", err)
+	}
+	for _, b := range list {
+		if b.Assignee != "" {
+			snap.hooked[b.Assignee] = append(snap.hooked[b.Assignee], b)
+		}
+	}
+	rows, err := s.AgentSessions(ctx)
+	if err != nil {
+		return snap, err
+	}
+	for _, r := range rows {
+		snap.wanted[r.Agent] = r
+	}
+	if snap.activity, err = s.LastActivity(ctx); err != nil {
+		return snap, err
+	}
+	if snap.known, err = t.KnownAgents(ctx, s, nil); err != nil {
+		return snap, err
+	}
+	snap.desired = h.desiredFrom(ctx, snap)
+	return snap, nil
+}
+
+// desiredFrom applies the §5.4 rule to a snapshot: the Mayor if wanted or
+// hooked; crew wanted or hooked (while the workspace exists); hooked
+// polecats.
+func (h *Host) desiredFrom(ctx context.Context, snap townSnapshot) []desiredAgent {
+	var out []desiredAgent
+	seen := map[string]bool{}
+	consider := func(a models.Address) {
+		key := a.String()
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		w := snap.wanted[key]
+		hooked := snap.hooked[key]
+		d := desiredAgent{Addr: a, Wanted: w.Wanted, Runtime: w.Runtime}
+		if len(hooked) > 0 {
+			b := hooked[0]
+			d.Hooked = &b
+		}
+		switch a.Role {
+		case models.RoleMayor:
+			if !d.Wanted && d.Hooked == nil {
+				return
+			}
+		case models.RoleCrew:
+			if (!d.Wanted && d.Hooked == nil) || !h.town.CrewExists(a.Rig, a.Name) {
+				return
+			}
+		case models.RolePolecat:
+			if d.Hooked == nil {
+				return
+			}
+			d.Wanted = false
+			d.Runtime, d.Branch = h.polecatMeta(ctx, a)
+		default:
+			return
+		}
+		out = append(out, d)
+	}
+	consider(models.MayorAddress)
+	var keys []string
+	for k := range snap.wanted {
+		keys = append(keys, k)
+	}
+	for k := range snap.hooked {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		a, err := models.ParseAddress(k)
+		if err != nil || !a.IsAgent() || a.Role == models.RoleUnknown {
+			continue
+		}
+		consider(a)
+	}
+	return out
+}
+
+// polecatMeta reads the runtime a sling asked for and the work branch from
+// the polecat's agent bead.
+func (h *Host) polecatMeta(ctx context.Context, a models.Address) (runtime, branch string) {
+	id := h.town.agentBeadIDFor(a.String())
+	if id == "" {
+		return "", ""
+	}
+	b, err := h.store.Get(ctx, id)
+	if err != nil {
+		return "", ""
+	}
+	var m struct {
+		GT agentBeadMeta `json:"gt"`
+	}
+	if json.Unmarshal(b.Metadata, &m) == nil {
+		return m.GT.Runtime, m.GT.Branch
+	}
+	return "", ""
+}
+
+// entryView is what the reconcile decision needs to know of a session.
+type entryView struct {
+	Exited   bool
+	Stopping bool
+	// WasDesired: the agent was desired at some point while this session
+	// ran (an explicitly started session that never was is left alone).
+	WasDesired bool
+	// UndesiredSince is when the agent stopped being desired (zero: it
+	// is desired, or has not been seen undesired yet).
+	UndesiredSince time.Time
+}
+
+// reconcilePlan is what one reconcile pass does.
+type reconcilePlan struct {
+	// Start: desired agents without a session.
+	Start []desiredAgent
+	// Desired: agents with a session that are desired (clears linger).
+	Desired []string
+	// Undesired: sessions whose agent just stopped being desired (the
+	// linger clock starts now).
+	Undesired []string
+	// Stop: live sessions undesired for at least the linger time.
+	Stop []string
+	// Forget: exited sessions undesired for at least the linger time.
+	Forget []string
+}
+
+// planReconcile decides a reconcile pass (spec §5.4), purely: every desired
+// agent without a session gets one; a desired agent whose session exited
+// gets nothing (no restart loops); a session whose agent is no longer
+// desired ends linger after that (an exited one is forgotten then, so new
+// work later starts a fresh session).
+func planReconcile(desired []desiredAgent, entries map[string]entryView, now time.Time, linger time.Duration) reconcilePlan {
+	var p reconcilePlan
+	want := map[string]bool{}
+	for _, d := range desired {
+		key := d.Addr.String()
+		if want[key] {
+			continue
+		}
+		want[key] = true
+		if _, ok := entries[key]; ok {
+			p.Desired = append(p.Desired, key)
+			continue
+		}
+		p.Start = append(p.Start, d)
+	}
+	keys := make([]string, 0, len(entries))
+	for k := range entries {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		e := entries[key]
+		if want[key] || e.Stopping || !e.WasDesired {
+			continue
+		}
+		switch {
+		case e.UndesiredSince.IsZero():
+			p.Undesired = append(p.Undesired, key)
+		case now.Sub(e.UndesiredSince) >= linger:
+			if e.Exited {
+				p.Forget = append(p.Forget, key)
+			} else {
+				p.Stop = append(p.Stop, key)
+			}
+		}
+	}
+	return p
+}
+
+// reconcileLoop reconciles at start, on every poke and every 5 s.
+func (h *Host) reconcileLoop(ctx context.Context) {
+	tick := time.NewTicker(ReconcileInterval)
+	defer tick.Stop()
+	for {
+		h.reconcile(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.pokeCh:
+		case <-tick.C:
+		}
+	}
+}
+
+// reconcile runs one pass: read the store, decide, act.
+func (h *Host) reconcile(ctx context.Context) {
+	defer h.recoverPanic("reconcile")
+	snap, err := h.loadSnapshot(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			h.log.Error("reconcile: read store", "err", err)
+		}
+		return
+	}
+	h.closeTimerGates(ctx)
+	now := h.now()
+	h.spawnMu.Lock()
+	defer h.spawnMu.Unlock()
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return
+	}
+	h.snap = snap
+	views := make(map[string]entryView, len(h.agents))
+	for k, e := range h.agents {
+		views[k] = entryView{Exited: e.exited, Stopping: e.stopping != stopNone, WasDesired: e.wasDesired, UndesiredSince: e.undesiredSince}
+	}
+	plan := planReconcile(snap.desired, views, now, snap.linger)
+	var stop []*hostEntry
+	for _, k := range plan.Desired {
+		e := h.agents[k]
+		e.wasDesired, e.undesiredSince = true, time.Time{}
+	}
+	for _, k := range plan.Undesired {
+		h.agents[k].undesiredSince = now
+	}
+	for _, k := range plan.Stop {
+		stop = append(stop, h.agents[k])
+	}
+	for _, k := range plan.Forget {
+		delete(h.agents, k)
+	}
+	live := h.liveEntriesLocked()
+	h.mu.Unlock()
+	if len(plan.Forget) > 0 {
+		h.updates.post(HostUpdate{Kind: UpdateAgents})
+	}
+	for _, e := range stop {
+		h.log.Info("ending session: no longer desired", "agent", e.addr.String(), "linger", snap.linger)
+		h.goLoop("linger stop "+e.addr.String(), func(ctx context.Context) {
+			h.endEntry(context.WithoutCancel(ctx), e, stopLinger)
+		})
+	}
+	for _, d := range plan.Start {
+		if ctx.Err() != nil {
+			return
+		}
+		topic, sender := h.beaconTopic(d)
+		if _, err := h.startLocked(ctx, d, "", topic, sender, true); err != nil {
+			h.log.Warn("start session", "agent", d.Addr.String(), "err", err)
+		}
+	}
+	h.notifySlung(live, snap)
+}
+
+// beaconTopic picks the beacon topic and sender of a reconciler start
+// (spec §5.5): restart (from the host) for an agent the previous host ran
+// or whose work was already under way; assigned (from the slinging actor)
+// for hooked work; else cold-start (from the human).
+func (h *Host) beaconTopic(d desiredAgent) (topic, sender string) {
+	key := d.Addr.String()
+	h.mu.Lock()
+	prev := h.previous[key]
+	delete(h.previous, key)
+	h.mu.Unlock()
+	switch {
+	case prev || (d.Hooked != nil && d.Hooked.Status == models.StatusInProgress):
+		return TopicRestart, SenderHost
+	case d.Hooked != nil:
+		sender = BeadAttachment(d.Hooked).DispatchedBy
+		if sender == "" {
+			sender = SenderHuman
+		}
+		return TopicAssigned, sender
+	}
+	return TopicColdStart, SenderHuman
+}
+
+// liveEntriesLocked lists sessions still running; h.mu is held.
+func (h *Host) liveEntriesLocked() []*hostEntry {
+	var out []*hostEntry
+	for _, e := range h.agents {
+		if !e.exited && e.stopping == stopNone && e.sess != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// notifySlung types `Work slung: <id>. Run gt hook to see it, then begin.`
+// into live agents whose hook gained a bead after their beacon (spec §5.9).
+func (h *Host) notifySlung(live []*hostEntry, snap townSnapshot) {
+	for _, e := range live {
+		if !e.beaconDelivered() || e.alias == "shell" {
+			continue
+		}
+		for _, b := range snap.hooked[e.addr.String()] {
+			if !e.markKnownBead(b.ID) || b.Status != models.StatusHooked {
+				continue
+			}
+			text := "Work slung: " + b.ID + ". Run gt hook to see it, then begin."
+			if args := strings.TrimSpace(BeadAttachment(&b).Args); args != "" {
+				text += " Args: " + args
+			}
+			e.nudges.push(nudgeJob{text: text, mode: NudgeWaitIdle})
+		}
+	}
+}
+
+// closeTimerGates closes open timer gates whose timeout has passed (spec
+// §7.1), then runs the after-close convoy check.
+func (h *Host) closeTimerGates(ctx context.Context) {
+	gates, err := h.store.List(ctx, beads.Filter{Types: []models.IssueType{models.TypeGate}, Status: []models.Status{models.StatusOpen}})
+	if err != nil {
+		return
+	}
+	now := h.now()
+	for _, g := range gates {
+		if g.AwaitType != "timer" || g.Timeout <= 0 || now.Before(g.CreatedAt.Add(time.Duration(g.Timeout))) {
+			continue
+		}
+		var res beads.CloseResult
+		err := h.store.Write(ctx, SenderHost, func(tx *beads.Tx) error {
+			cur, err := tx.Get(g.ID)
+			if err != nil || cur.Status == models.StatusClosed {
+				return err
+			}
+			res, err = tx.CloseIssue(g.ID, "timer elapsed", true)
+			return err
+		})
+		if err != nil {
+			h.log.Warn("close timer gate", "gate", g.ID, "err", err)
+			continue
+		}
+		if res.Closed != nil {
+			h.log.Info("timer gate closed", "gate", g.ID)
+			if err := AfterClose(ctx, h.town, res, SenderHost); err != nil {
+				h.log.Warn("after closing timer gate", "gate", g.ID, "err", err)
+			}
+		}
+	}
+}
