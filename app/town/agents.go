@@ -408,11 +408,34 @@ func (t *Town) StartSession(ctx context.Context, target, override, actor string)
 	if err := t.setWanted(ctx, a, alias, true); err != nil {
 		return SessionResult{}, err
 	}
+	if t.exitedSession(a) {
+		// The host never restarts an exited session on its own; an
+		// explicit start asks it to.
+		_, err := NewHostClient(t.Root).Do(ctx, HostRequest{Op: OpStart, Agent: a.String(), Runtime: alias})
+		switch {
+		case errors.Is(err, ErrNoHost):
+			return SessionResult{Address: a, Alias: alias}, nil
+		case err != nil:
+			return SessionResult{}, fmt.Errorf("start %s: %w", a, err)
+		}
+		return SessionResult{Address: a, Alias: alias, Hosted: true}, nil
+	}
 	hosted, err := PokeHost(ctx, t.Root)
 	if err != nil {
 		return SessionResult{}, fmt.Errorf("host: %w", err)
 	}
 	return SessionResult{Address: a, Alias: alias, Hosted: hosted}, nil
+}
+
+// exitedSession reports whether a trusted sessions.json shows the agent's
+// session as exited.
+func (t *Town) exitedSession(a models.Address) bool {
+	f, ok, err := t.LiveSessions(time.Now())
+	if err != nil || !ok {
+		return false
+	}
+	s, found := f.Find(a.String())
+	return found && s.Exited
 }
 
 // StopSession clears the wanted flag of the Mayor or a crew member and asks

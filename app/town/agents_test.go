@@ -223,6 +223,26 @@ func TestStartStopSession(t *testing.T) {
 	}
 }
 
+func TestStartExitedSession(t *testing.T) {
+	tw := orchTown(t)
+	h := &fakeHost{}
+	startFakeHost(t, tw.Root, h)
+	holdHostLock(t, tw)
+	if err := WriteSessions(tw.Root, SessionsFile{HostPID: os.Getpid(), UpdatedAt: time.Now().UTC(), Sessions: []SessionRecord{
+		{Agent: "myproject/crew/joe", Runtime: "shell", PID: 5, StartedAt: time.Now(), Exited: true, ExitCode: 1},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := tw.StartSession(context.Background(), "myproject/joe", "", "overseer")
+	if err != nil || !res.Hosted {
+		t.Fatalf("start = %+v, %v", res, err)
+	}
+	reqs := h.requests()
+	if len(reqs) != 1 || reqs[0] != (HostRequest{Op: OpStart, Agent: "myproject/crew/joe", Runtime: "claude"}) {
+		t.Fatalf("host requests = %+v", reqs)
+	}
+}
+
 func TestRestartWithoutHost(t *testing.T) {
 	tw := orchTown(t)
 	_, err := tw.RestartSession(context.Background(), "myproject/nux", "")
