@@ -485,6 +485,9 @@ func TestBDStats(t *testing.T) {
 	if _, ok := st.Summary["average_lead_time_hours"]; !ok {
 		t.Error("stats --json lacks average_lead_time_hours")
 	}
+	if len(st.Summary) != len(want)+1 {
+		t.Errorf("stats --json keys %v, want exactly the spec's nine", st.Summary)
+	}
 	out := bdOK(t, dir, nil, "stats")
 	for _, re := range []string{`(?m)^Total: +5$`, `(?m)^Open: +3$`, `(?m)^In Progress: +1$`, `(?m)^Blocked: +1$`, `(?m)^Ready: +2$`, `(?m)^Closed: +1$`} {
 		if !regexp.MustCompile(re).MatchString(out) {

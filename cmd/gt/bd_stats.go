@@ -17,7 +17,7 @@ type statsSummary struct {
 	Deferred   int     `json:"deferred_issues"`
 	Ready      int     `json:"ready_issues"`
 	Pinned     int     `json:"pinned_issues"`
-	Hooked     int     `json:"hooked_issues"`
+	Hooked     int     `json:"-"` // text only: the JSON keys are exactly the spec's
 	LeadHours  float64 `json:"average_lead_time_hours"`
 }
 
