@@ -468,3 +468,49 @@ func TestSlingPokesRunningHost(t *testing.T) {
 		t.Fatalf("host got %d pokes, want sling and done", pokes)
 	}
 }
+
+func TestPrimeSeveralHookedAndMail(t *testing.T) {
+	f := newOrchFixture(t)
+	ctx := context.Background()
+	a := f.create(t, "hq", "Older")
+	b := f.create(t, "hq", "Newer")
+	for _, id := range []string{a, b} {
+		if _, err := f.tw.Sling(ctx, SlingOptions{Args: []string{id, "mayor"}, Actor: "overseer", NoConvoy: true, Formula: "mol-polecat-work", Vars: []string{"test_command=make check"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := f.tw.WithStore(ctx, func(s *beads.Store) error {
+		return s.Write(ctx, "overseer", func(tx *beads.Tx) error {
+			_, err := createMail(tx, "overseer", "mayor", "Hello", "body")
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := f.tw.Prime(ctx, models.MayorAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Hooked == nil || info.Hooked.ID != a || len(info.Others) != 1 || info.Others[0] != b || info.MailUnread != 1 {
+		t.Fatalf("prime %+v", info)
+	}
+	var out bytes.Buffer
+	if err := WritePrime(&out, info, 7); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{"# Mayor context", "## Formula checklist: mol-polecat-work", "Run the tests and fix what fails: make check",
+		"Also on your hook (after " + a + "): " + b, "📬 1 unread message(s): gt mail inbox"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("prime lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "When every step is done, run gt done.") {
+		t.Error("the Mayor is told to run gt done")
+	}
+	js, err := MarshalPrime(info)
+	if err != nil || !strings.Contains(string(js), `"mail_unread": 1`) || !strings.Contains(string(js), `"name": "mol-polecat-work"`) {
+		t.Fatalf("json %v\n%s", err, js)
+	}
+}
