@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/gastown/gt/beads"
@@ -66,6 +67,48 @@ func (c *consoleLog) errors() []string {
 	return out
 }
 
+// newBrowser starts headless Chromium with the flags this machine needs
+// (no sandbox, no GPU, no background networking, a fresh profile) and
+// collects its console. Everything stops when the test ends.
+func newBrowser(t *testing.T, chromium string) (context.Context, *consoleLog) {
+	t.Helper()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1000),
+	)
+	tabCtx, cancelTab := chromedp.NewContext(allocCtx)
+	ctx, cancel := context.WithTimeout(tabCtx, 2*time.Minute)
+	console := &consoleLog{}
+	messages := chromedp.Console(tabCtx)
+	consoleDone := make(chan struct{})
+	go func() {
+		defer close(consoleDone)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			console.add(m)
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		cancelTab()
+		<-consoleDone
+		cancelAlloc() // kills Chromium and waits for it
+	})
+	return ctx, console
+}
+
 // TestBrowserEndToEnd drives the page in headless Chromium: it loads with
 // no console errors, shows the town's convoy, follows a bead closing
 // through server-sent events, runs `convoy list` from the palette, and
@@ -83,42 +126,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	convoy := createConvoy(t, s, "Work: Wire the fuel pump (+1 more)", a, b)
 	ts := startServer(t, Options{Town: tw, Keepalive: 2 * time.Second})
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	)
-	defer cancelAlloc()
-	tabCtx, cancelTab := chromedp.NewContext(allocCtx)
-	defer cancelTab()
-	ctx, cancel := context.WithTimeout(tabCtx, 2*time.Minute)
-	defer cancel()
-
-	var console consoleLog
-	messages := chromedp.Console(tabCtx)
-	consoleDone := make(chan struct{})
-	go func() {
-		defer close(consoleDone)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			console.add(m)
-		}
-	}()
-	defer func() {
-		cancelTab()
-		<-consoleDone
-	}()
+	ctx, console := newBrowser(t, chromium)
 
 	// within runs steps with their own bound, so a missing update fails
 	// fast with a clear message instead of hanging.
@@ -216,5 +224,51 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	if errs := console.errors(); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// TestBrowserFallbackWithoutSSE: with the event stream blocked, the page
+// says it is offline and still follows changes by refreshing itself on the
+// fallback timer (30 s in production, 1 s here).
+func TestBrowserFallbackWithoutSSE(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end browser test")
+	}
+	chromium := chromiumPath(t)
+	tw := newTown(t)
+	s := openStore(t, tw)
+	a := createBead(t, s, models.Bead{Title: "Fix the harpoon", Priority: 2}, beads.CreateOpts{})
+	b := createBead(t, s, models.Bead{Title: "Load the guzzoline", Priority: 2}, beads.CreateOpts{})
+	convoy := createConvoy(t, s, "Fallback", a, b)
+	ts := startServer(t, Options{Town: tw, Fallback: time.Second})
+	ctx, console := newBrowser(t, chromium)
+
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
+		URLPatterns: []*network.BlockPattern{{URLPattern: "*://*:*/api/events*", Block: true}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	step := func(d time.Duration, what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		c, stop := context.WithTimeout(ctx, d)
+		defer stop()
+		if err := chromedp.Do(c, steps...); err != nil {
+			t.Fatalf("%s: %v (console: %v)", what, err, console.errors())
+		}
+	}
+	sel := "#convoy-" + convoy
+	step(60*time.Second, "load the page", chromedp.Navigate(ts.base+"/"), chromedp.WaitVisible(chromedp.CSS(sel)))
+	step(15*time.Second, "page notices SSE is down", chromedp.WaitVisible(chromedp.CSS("#live-status.down")))
+	if got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#live-status"))); err != nil || got != "offline: refreshing every 1 s" {
+		t.Errorf("live status %q %v", got, err)
+	}
+	closeBead(t, s, a)
+	step(10*time.Second, "fallback refresh shows the closed bead",
+		chromedp.WaitVisible(chromedp.CSS(sel+` .progress-text[data-completed="1"]`)))
+	if n := ts.srv.hub.subscribers(); n != 0 {
+		t.Errorf("%d event streams reached the server although SSE was blocked", n)
 	}
 }

@@ -77,7 +77,7 @@ func TestPageRoute(t *testing.T) {
 			t.Errorf("page lacks #%s", id)
 		}
 	}
-	for _, src := range []string{`src="/static/htmx.min.js"`, `src="/static/sse.min.js"`, `sse-connect="/api/events`, `hx-trigger="sse:dashboard-update`} {
+	for _, src := range []string{`data-fallback-ms="30000"`, `src="/static/htmx.min.js"`, `src="/static/sse.min.js"`, `sse-connect="/api/events`, `hx-trigger="sse:dashboard-update`} {
 		if !strings.Contains(page, src) {
 			t.Errorf("page lacks %s", src)
 		}

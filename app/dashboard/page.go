@@ -23,6 +23,8 @@ type pageData struct {
 	Generated time.Time
 	Commands  []CommandInfo
 	Now       time.Time
+	// FallbackMS is the refresh interval while SSE is down.
+	FallbackMS int64
 }
 
 // templateFuncs are the helpers page.html uses.
@@ -64,7 +66,7 @@ func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	data := pageData{
 		Title: PageTitle, Town: s.town.Name(), Root: s.town.Root, Token: s.token, Hash: hashState(st),
-		State: st, Host: host, Generated: now, Commands: allowList(), Now: now,
+		State: st, Host: host, Generated: now, Commands: allowList(), Now: now, FallbackMS: s.fallback.Milliseconds(),
 	}
 	var buf bytes.Buffer
 	if err := s.page.Execute(&buf, data); err != nil {

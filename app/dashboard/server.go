@@ -43,6 +43,9 @@ const (
 	DefaultPollInterval = time.Second
 	// DefaultKeepalive is the SSE keepalive comment interval.
 	DefaultKeepalive = 15 * time.Second
+	// DefaultFallback is how often the page refreshes itself while its
+	// event stream is down.
+	DefaultFallback = 30 * time.Second
 	// maxRunning is how many palette commands may run at once.
 	maxRunning = 8
 	// maxBody is the largest /api/run body accepted.
@@ -66,9 +69,11 @@ type Options struct {
 	Stdout io.Writer
 	// Browser opens a URL; nil means xdg-open or open from PATH.
 	Browser func(ctx context.Context, url string) error
-	// PollInterval and Keepalive override the SSE timings (tests).
+	// PollInterval and Keepalive override the SSE timings, Fallback the
+	// page's refresh interval while SSE is down (tests).
 	PollInterval time.Duration
 	Keepalive    time.Duration
+	Fallback     time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives server errors; nil discards them.
@@ -86,6 +91,7 @@ type Server struct {
 	clock     func() time.Time
 	poll      time.Duration
 	keepalive time.Duration
+	fallback  time.Duration
 	log       *slog.Logger
 	page      *template.Template
 	static    fs.FS
@@ -120,7 +126,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s := &Server{
 		town: o.Town, store: store, exe: o.Exe, token: hex.EncodeToString(tok),
-		feed: newFeedTail(o.Town.Root), clock: o.Now, poll: o.PollInterval, keepalive: o.Keepalive,
+		feed: newFeedTail(o.Town.Root), clock: o.Now, poll: o.PollInterval, keepalive: o.Keepalive, fallback: o.Fallback,
 		log: o.Logger, page: page, static: static, slots: make(chan struct{}, maxRunning),
 	}
 	if s.clock == nil {
@@ -131,6 +137,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	if s.keepalive <= 0 {
 		s.keepalive = DefaultKeepalive
+	}
+	if s.fallback <= 0 {
+		s.fallback = DefaultFallback
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -50,10 +50,13 @@ func (h *hub) unsubscribe(sub *subscriber) {
 	h.mu.Unlock()
 }
 
-func (h *hub) listening() bool {
+func (h *hub) listening() bool { return h.subscribers() > 0 }
+
+// subscribers is the number of open event streams.
+func (h *hub) subscribers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.subs) > 0
+	return len(h.subs)
 }
 
 // publish tells every subscriber that has not seen hash about it.

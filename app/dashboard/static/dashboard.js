@@ -3,7 +3,7 @@
 (function () {
   'use strict';
 
-  var FALLBACK_MS = 30000;
+  var FALLBACK_MS = parseInt(document.body.getAttribute('data-fallback-ms'), 10) || 30000;
   var tokenMeta = document.querySelector('meta[name="dashboard-token"]');
   var token = tokenMeta ? tokenMeta.getAttribute('content') : '';
   var live = document.getElementById('live-status');
@@ -17,8 +17,9 @@
   }
 
   document.body.addEventListener('htmx:sseOpen', function () { setLive(true, 'live'); });
-  document.body.addEventListener('htmx:sseError', function () { setLive(false, 'offline: refreshing every 30 s'); });
-  document.body.addEventListener('htmx:sseClose', function () { setLive(false, 'offline: refreshing every 30 s'); });
+  var offline = 'offline: refreshing every ' + Math.round(FALLBACK_MS / 1000) + ' s';
+  document.body.addEventListener('htmx:sseError', function () { setLive(false, offline); });
+  document.body.addEventListener('htmx:sseClose', function () { setLive(false, offline); });
 
   // When the event stream is down, refresh the panels on a timer instead.
   window.setInterval(function () {
