@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -451,6 +452,10 @@ func (t *Town) planSling(ctx context.Context, s *beads.Store, o SlingOptions, ca
 	}
 	if !o.HookOnly {
 		p.formula = o.Formula
+		if p.formula != "" && formulas.IsPath(p.formula) && !filepath.IsAbs(p.formula) && o.Cwd != "" {
+			// gt prime cooks it later from the agent's directory.
+			p.formula = filepath.Join(o.Cwd, p.formula)
+		}
 		if p.formula == "" && (p.target.kind == targetRig || p.target.kind == targetPolecat) {
 			rs, err := t.RigSettings(p.target.rig)
 			if err != nil {

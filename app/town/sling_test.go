@@ -514,3 +514,27 @@ func TestPrimeSeveralHookedAndMail(t *testing.T) {
 		t.Fatalf("json %v\n%s", err, js)
 	}
 }
+
+func TestSlingFormulaByRelativePath(t *testing.T) {
+	f := newOrchFixture(t)
+	ctx := context.Background()
+	dir := filepath.Join(f.base, "work")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	toml := "formula = \"mini\"\nversion = 1\ntype = \"workflow\"\n\n[vars.issue]\nrequired = true\n\n[[steps]]\nid = \"one\"\ntitle = \"Do {{issue}}\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "mini.formula.toml"), []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	id := f.create(t, "hq", "Path formula")
+	if _, err := f.tw.Sling(ctx, SlingOptions{Args: []string{id, "mayor"}, Actor: "overseer", NoConvoy: true, Formula: "./mini.formula.toml", Cwd: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if a := BeadAttachment(f.get(t, id)); a.Formula != filepath.Join(dir, "mini.formula.toml") {
+		t.Fatalf("attached %q", a.Formula)
+	}
+	info, err := f.tw.Prime(ctx, models.MayorAddress)
+	if err != nil || info.Formula == nil || len(info.Formula.Steps) != 1 || info.Formula.Steps[0].Title != "Do "+id {
+		t.Fatalf("prime %+v %v (%s)", info.Formula, err, info.FormulaError)
+	}
+}
