@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -99,12 +100,33 @@ func copyFile(src, dst string) error {
 
 var benchSizes = []int{10_000, 100_000}
 
+// cpuMeter reports process CPU time (user+sys) per op as "cpu-ns/op": on a
+// shared, loaded machine wall time overstates the cost.
+type cpuMeter struct{ start time.Duration }
+
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func startCPU() cpuMeter { return cpuMeter{start: cpuNow()} }
+
+func (m cpuMeter) report(b *testing.B) {
+	if b.N > 0 {
+		b.ReportMetric(float64(cpuNow()-m.start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
 func BenchmarkCreate(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("beads=%d", n), func(b *testing.B) {
 			s := fixtureStore(b, n)
 			ctx := context.Background()
-			b.ResetTimer()
+			cpu := startCPU()
+			defer cpu.report(b)
 			for i := 0; b.Loop(); i++ {
 				err := s.Write(ctx, "bench", func(tx *Tx) error {
 					_, err := tx.Create(&models.Bead{Title: fmt.Sprintf("bench %d", i), Priority: 2, Labels: []string{"bench"}}, CreateOpts{})
@@ -123,6 +145,8 @@ func BenchmarkUpdate(b *testing.B) {
 		b.Run(fmt.Sprintf("beads=%d", n), func(b *testing.B) {
 			s := fixtureStore(b, n)
 			ctx := context.Background()
+			cpu := startCPU()
+			defer cpu.report(b)
 			for i := 0; b.Loop(); i++ {
 				id := fmt.Sprintf("gt-b%07d", (i*7919)%n)
 				p := i % 5
@@ -145,6 +169,8 @@ func BenchmarkReady(b *testing.B) {
 			b.Run(fmt.Sprintf("beads=%d/limit=%d", n, limit), func(b *testing.B) {
 				s := fixtureStore(b, n)
 				ctx := context.Background()
+				cpu := startCPU()
+				defer cpu.report(b)
 				for b.Loop() {
 					got, err := s.Ready(ctx, ReadyFilter{Limit: limit})
 					if err != nil || len(got) == 0 {
@@ -162,6 +188,8 @@ func BenchmarkOpenReadyClose(b *testing.B) {
 	s := fixtureStore(b, 10_000)
 	path := s.DBPath()
 	ctx := context.Background()
+	cpu := startCPU()
+	defer cpu.report(b)
 	for b.Loop() {
 		st, err := Open(ctx, path)
 		if err != nil {
@@ -180,6 +208,8 @@ func BenchmarkList(b *testing.B) {
 			b.Run(fmt.Sprintf("beads=%d/limit=%d", n, limit), func(b *testing.B) {
 				s := fixtureStore(b, n)
 				ctx := context.Background()
+				cpu := startCPU()
+				defer cpu.report(b)
 				for b.Loop() {
 					got, err := s.List(ctx, Filter{Limit: limit})
 					if err != nil || len(got) == 0 {
