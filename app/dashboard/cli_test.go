@@ -223,6 +223,19 @@ func TestCLIPortBusy(t *testing.T) {
 	}
 }
 
+func TestCLIBadPort(t *testing.T) {
+	tw := newTown(t)
+	for _, p := range []string{"70000", "-1"} {
+		cmd := exec.Command(gtBinary, "dashboard", "--port", p)
+		cmd.Dir = tw.Root
+		cmd.Env = gtEnv()
+		out, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || string(out) != "Error: invalid port "+p+" (expected 0-65535)\n" {
+			t.Errorf("--port %s: %v %q", p, err, out)
+		}
+	}
+}
+
 func TestListenLoopbackOnly(t *testing.T) {
 	ln, err := Listen(0)
 	if err != nil {

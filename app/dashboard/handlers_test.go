@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gastown/gt/beads"
 	"github.com/gastown/gt/models"
 )
 
@@ -100,6 +101,28 @@ func TestPageRoute(t *testing.T) {
 	ts2 := startServer(t, Options{Town: tw})
 	if ts2.srv.Token() == ts.srv.Token() || len(ts.srv.Token()) < 32 {
 		t.Errorf("tokens not random per start: %q %q", ts.srv.Token(), ts2.srv.Token())
+	}
+}
+
+// TestPageEscapesUserText: bead titles and other user strings are text on
+// the page, never markup or script.
+func TestPageEscapesUserText(t *testing.T) {
+	tw := newTown(t)
+	s := openStore(t, tw)
+	evil := `<img src=x onerror="alert(1)"><script>alert(2)</script>$(touch pwned)`
+	a := createBead(t, s, models.Bead{Title: evil, Priority: 2}, beads.CreateOpts{})
+	createConvoy(t, s, evil, a)
+	ts := startServer(t, Options{Town: tw})
+	_, body := ts.do(t, http.MethodGet, "/", "", nil, nil)
+	page := string(body)
+	if strings.Contains(page, "<img src=x") || strings.Contains(page, "<script>alert") {
+		t.Error("a bead title reached the page as markup")
+	}
+	if !strings.Contains(page, "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;$(touch pwned)") {
+		t.Error("the escaped title is not on the page")
+	}
+	if _, err := os.Stat(tw.Path("pwned")); err == nil {
+		t.Error("a title ran a command")
 	}
 }
 

@@ -36,6 +36,13 @@ func (s *syncBuffer) String() string {
 func runDashboard(t *testing.T, open bool, browserErr error) (string, string) {
 	t.Helper()
 	tw := newTown(t)
+	t.Cleanup(func() {
+		// Run logs where every gt process does.
+		b, err := os.ReadFile(tw.Path(".runtime", "gt.log"))
+		if err != nil || !strings.Contains(string(b), "dashboard started") {
+			t.Errorf("gt.log: %v %q", err, b)
+		}
+	})
 	var out syncBuffer
 	opened := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())

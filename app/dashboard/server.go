@@ -15,6 +15,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,8 +78,11 @@ type Options struct {
 	Fallback     time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Logger receives server errors; nil discards them.
+	// Logger receives server errors. Run opens <town>/.runtime/gt.log
+	// when it is nil; New discards them.
 	Logger *slog.Logger
+	// Debug logs at debug level (gt --debug).
+	Debug bool
 }
 
 // Server serves one town's dashboard. It owns an open beads store; Close
@@ -142,7 +147,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		s.fallback = DefaultFallback
 	}
 	if s.log == nil {
-		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	hubCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -266,6 +271,11 @@ func Listen(port int) (net.Listener, error) {
 // prints the startup line, opens a browser when asked, and serves until ctx
 // is done.
 func Run(ctx context.Context, o Options) error {
+	if o.Logger == nil && o.Town != nil {
+		logger, closeLog := openLog(o.Town, o.Debug)
+		defer closeLog()
+		o.Logger = logger
+	}
 	s, err := New(ctx, o)
 	if err != nil {
 		return err
@@ -281,6 +291,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, "Dashboard: %s  (Ctrl-C to stop)\n", url)
+	s.log.Info("dashboard started", "url", url, "town", o.Town.Root)
 	if o.Open {
 		browser := o.Browser
 		if browser == nil {
@@ -291,6 +302,25 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 	return s.Serve(ctx, ln)
+}
+
+// openLog opens <town>/.runtime/gt.log for appending, where every gt
+// process logs (spec §2). If it cannot, logging is discarded rather than
+// failing the dashboard.
+func openLog(t *town.Town, debug bool) (*slog.Logger, func()) {
+	level := slog.LevelInfo
+	if debug {
+		level = slog.LevelDebug
+	}
+	if err := os.MkdirAll(t.RuntimeDir(), 0o700); err != nil {
+		return slog.New(slog.DiscardHandler), func() {}
+	}
+	f, err := os.OpenFile(filepath.Join(t.RuntimeDir(), "gt.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return slog.New(slog.DiscardHandler), func() {}
+	}
+	h := slog.NewTextHandler(f, &slog.HandlerOptions{Level: level})
+	return slog.New(h).With("component", "dashboard", "pid", os.Getpid()), func() { _ = f.Close() }
 }
 
 // guard applies the checks every route shares, in the order of spec §10:
