@@ -143,6 +143,7 @@ func newGTCommand(e *env) *cobra.Command {
 	addOrchestrationCommands(root, e)
 	addWorkCommands(root, e)
 	addDashboardCommands(root, e)
+	addHostCommands(root, e)
 	return root
 }
 
