@@ -127,7 +127,16 @@ func TestRunConcurrencyLimit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			codes[i], _ = ts.run(t, `{"command":"version","timeout":30}`)
+			// No t.Fatal off the test goroutine: record the status only.
+			req, _ := http.NewRequest(http.MethodPost, ts.base+"/api/run", strings.NewReader(`{"command":"version","timeout":30}`))
+			req.Header.Set("X-Dashboard-Token", ts.srv.Token())
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Errorf("command %d: %v", i, err)
+				return
+			}
+			resp.Body.Close()
+			codes[i] = resp.StatusCode
 		}()
 	}
 	deadline := time.Now().Add(20 * time.Second)
