@@ -298,3 +298,49 @@ type panicHost struct{ fakeHost }
 var _ HostHandler = (*panicHost)(nil)
 
 func (*panicHost) Poke(context.Context) error { panic("boom") }
+
+func TestServeConnRefusesUnverifiablePeer(t *testing.T) {
+	// net.Pipe has no peer credentials: the request must not reach the
+	// handler (spec R9: same-uid peers only).
+	srv, cli := net.Pipe()
+	h := &fakeHost{}
+	done := make(chan struct{})
+	go func() { ServeConn(context.Background(), srv, h); close(done) }()
+	_ = cli.SetDeadline(time.Now().Add(5 * time.Second))
+	go func() { _, _ = cli.Write([]byte(`{"op":"poke"}` + "\n")) }()
+	line, err := bufio.NewReader(cli).ReadString('\n')
+	cli.Close()
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep HostReply
+	if json.Unmarshal([]byte(line), &rep) != nil || rep.OK || !strings.Contains(rep.Error, "not a unix socket") {
+		t.Fatalf("reply = %q", line)
+	}
+	if len(h.requests()) != 0 {
+		t.Fatal("handler ran for an unverified peer")
+	}
+}
+
+func FuzzReadRequest(f *testing.F) {
+	for _, s := range []string{`{"op":"poke"}`, `{"v":1,"op":"nudge","agent":"mayor","message":"hi","mode":"queue"}`,
+		`{"op":"focus","agent":"mayor","zoom":true}`, `{"op":`, "\x00\xff", `{"op":"start","agent":"x","runtime":"claude"}` + "\n{}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		req, err := readRequest(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		if verr := req.Validate(); verr != nil {
+			t.Fatalf("readRequest accepted an invalid request %+v: %v", req, verr)
+		}
+		// A valid request always dispatches to exactly one handler call.
+		h := &fakeHost{}
+		rep := dispatch(context.Background(), req, h)
+		if !rep.OK || len(h.requests()) != 1 || h.requests()[0].Op != req.Op {
+			t.Fatalf("dispatch(%+v) = %+v, calls %+v", req, rep, h.requests())
+		}
+	})
+}
