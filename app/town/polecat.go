@@ -536,8 +536,15 @@ func (t *Town) ResetPolecatWorktree(ctx context.Context, addr models.Address) er
 	if addr.Role != models.RolePolecat {
 		return fmt.Errorf("%s is not a polecat", addr.String())
 	}
+	// Under the namepool lock: a sling reusing this polecat sets up its
+	// new branch under the same lock, so a reset never undoes it.
+	unlock, err := lockFile(ctx, t.RigLockPath(addr.Rig, namepoolLockName))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	var busy bool
-	err := t.withReadStore(ctx, func(s *beads.Store) error {
+	err = t.withReadStore(ctx, func(s *beads.Store) error {
 		list, err := hookedTo(ctx, s, addr.String())
 		busy = len(list) > 0
 		return err
