@@ -55,7 +55,7 @@ type AgentsReport struct {
 // NoHostFooter is printed under gt agents when no host runs.
 const NoHostFooter = "(no gt host running: live session states unavailable)"
 
-// agentOrder sorts the Mayor first, then by rig, crew before polecats, by
+// agentLess sorts the Mayor first, then by rig, crew before polecats, by
 // name.
 func agentLess(a, b models.Address) bool {
 	if (a.Role == models.RoleMayor) != (b.Role == models.RoleMayor) {
