@@ -739,6 +739,13 @@ func (t *Town) failMR(ctx context.Context, s *beads.Store, actor string, mr Merg
 // commit, so its files do not change). It returns a warning on failure.
 func (t *Town) deleteBranch(ctx context.Context, rig, branch string) string {
 	bare := t.RepoGitDir(rig)
+	// The namepool lock keeps a sling from switching a polecat worktree to
+	// a new branch between the check and the detach below.
+	unlock, err := lockFile(ctx, t.RigLockPath(rig, namepoolLockName))
+	if err != nil {
+		return "cannot delete branch " + branch + ": " + oneLine(err.Error())
+	}
+	defer unlock()
 	out, err := git(ctx, "", "--git-dir", bare, "worktree", "list", "--porcelain")
 	if err == nil {
 		var wt string
@@ -746,10 +753,14 @@ func (t *Town) deleteBranch(ctx context.Context, rig, branch string) string {
 			if p, ok := strings.CutPrefix(l, "worktree "); ok {
 				wt = p
 			}
-			if l == "branch refs/heads/"+branch && wt != "" {
-				if _, err := git(ctx, wt, "checkout", "--quiet", "--detach"); err != nil {
-					return "cannot detach " + wt + ": " + oneLine(err.Error())
-				}
+			if l != "branch refs/heads/"+branch || wt == "" {
+				continue
+			}
+			if head, err := git(ctx, wt, "symbolic-ref", "--quiet", "HEAD"); err != nil || head != "refs/heads/"+branch {
+				continue
+			}
+			if _, err := git(ctx, wt, "checkout", "--quiet", "--detach"); err != nil {
+				return "cannot detach " + wt + ": " + oneLine(err.Error())
 			}
 		}
 	}
