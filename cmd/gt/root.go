@@ -50,13 +50,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	return execute(ctx, root, e)
+	return execute(ctx, root, e, args[1:])
 }
 
 // execute runs a command tree and turns any error into the one-line
 // `Error: <message>` the spec requires (plus {"error":…} on stdout when the
 // command was asked for JSON).
-func execute(ctx context.Context, root *cobra.Command, e *env) int {
+func execute(ctx context.Context, root *cobra.Command, e *env, args []string) int {
 	root.SilenceErrors = true
 	root.SilenceUsage = true
 	cmd, err := root.ExecuteContextC(ctx)
@@ -71,7 +71,7 @@ func execute(ctx context.Context, root *cobra.Command, e *env) int {
 		return ex.code
 	}
 	msg := oneLine(err.Error())
-	if cmd != nil && jsonRequested(cmd) {
+	if (cmd != nil && jsonRequested(cmd)) || jsonInArgs(args) {
 		b, _ := json.Marshal(map[string]string{"error": msg})
 		fmt.Fprintln(e.stdout, string(b))
 	}
@@ -91,6 +91,20 @@ func (e *exitCodeError) Error() string { return e.msg }
 // exitCode returns an error that makes the process exit with code and print
 // nothing more.
 func exitCode(code int) error { return &exitCodeError{code: code} }
+
+// jsonInArgs notices --json among the raw arguments, for errors raised while
+// cobra was still parsing flags (the flag value is not set yet then).
+func jsonInArgs(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "--json" || a == "--json=true" {
+			return true
+		}
+	}
+	return false
+}
 
 func jsonRequested(cmd *cobra.Command) bool {
 	f := cmd.Flags().Lookup("json")
