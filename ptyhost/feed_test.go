@@ -205,7 +205,7 @@ func TestR7ThroughRealSession(t *testing.T) {
 	t.Parallel()
 	size := 3 << 20
 	if raceEnabled {
-		size = 1 << 20
+		size = 256 << 10
 	}
 	stream := mixedStream(size, 21)
 	file := filepath.Join(t.TempDir(), "stream.bin")
@@ -213,7 +213,7 @@ func TestR7ThroughRealSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := startSession(t, Spec{Argv: []string{"/bin/sh", "-c", "stty -opost -echo && cat " + file}, Env: testEnv(t), Cols: 80, Rows: 24, Scrollback: 10000})
-	if st := waitExit(t, s); st.Code != 0 {
+	if st := waitExitWithin(t, s, 2*time.Minute); st.Code != 0 {
 		t.Fatalf("exit %+v", st)
 	}
 	ref := NewTerminal(80, 24, TerminalOptions{Scrollback: 10000})

@@ -100,7 +100,12 @@ func lineIndex(scr *Screen, want string) int {
 
 func waitExit(t *testing.T, s *Session) ExitStatus {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	return waitExitWithin(t, s, 10*time.Second)
+}
+
+func waitExitWithin(t *testing.T, s *Session, d time.Duration) ExitStatus {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	st, err := s.Wait(ctx)
 	if err != nil {
@@ -122,7 +127,12 @@ func TestShellPromptEchoTitleShrinkExit(t *testing.T) {
 	if _, err := s.Write([]byte("stty size; echo hello-$((6*7))\r")); err != nil {
 		t.Fatal(err)
 	}
-	scr := waitScreen(t, s, 10*time.Second, "echo output", func(scr *Screen) bool { return hasLine(scr, "hello-42") })
+	// Wait for the next prompt too: typing earlier would echo the next
+	// command before the prompt is printed.
+	scr := waitScreen(t, s, 10*time.Second, "echo output", func(scr *Screen) bool {
+		i := lineIndex(scr, "hello-42")
+		return i >= 0 && i+1 < scr.Rows && scr.PlainLines()[i+1] == "$"
+	})
 	if !hasLine(scr, "$ stty size; echo hello-$((6*7))") || !hasLine(scr, "12 60") {
 		t.Fatalf("command line or size missing:\n%s", scr.PlainText())
 	}
@@ -134,6 +144,7 @@ func TestShellPromptEchoTitleShrinkExit(t *testing.T) {
 		i := lineIndex(scr, `$ printf '\033]0;\342\234\263 Claude Code\007'`)
 		return i >= 0 && i+1 < scr.Rows && scr.PlainLines()[i+1] == "$"
 	})
+	_ = scr
 	if a := s.Activity(); a.TitleState != TitleIdle || a.Title != "✳ Claude Code" {
 		t.Fatalf("activity %+v", a)
 	}
@@ -152,7 +163,10 @@ func TestShellPromptEchoTitleShrinkExit(t *testing.T) {
 		t.Fatalf("after shrink (cursor %+v):\n%s", scr.Cursor, scr.PlainText())
 	}
 	_, _ = s.Write([]byte("stty size\r"))
-	waitScreen(t, s, 10*time.Second, "new size", func(scr *Screen) bool { return hasLine(scr, "4 30") })
+	waitScreen(t, s, 10*time.Second, "new size", func(scr *Screen) bool {
+		l := scr.PlainLines()
+		return l[len(l)-2] == "4 30" && l[len(l)-1] == "$"
+	})
 	if err := s.Resize(1, 1); err != nil {
 		t.Fatal(err)
 	}

@@ -382,7 +382,7 @@ func (t *Terminal) Resize(cols, rows int) {
 		return
 	}
 	t.flushLocked()
-	if !t.emu.IsAltScreen() && rows < t.rows {
+	if !t.emu.IsAltScreen() && rows < t.rows && !t.emuMidSeq {
 		pos := t.emu.CursorPosition()
 		if k := pos.Y - rows + 1; k > 0 {
 			// Reset the margins, go to the last row, scroll k lines with LF,
