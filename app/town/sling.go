@@ -1027,30 +1027,35 @@ func (t *Town) finishSling(ctx context.Context, o SlingOptions, res *SlingResult
 			continue
 		}
 		if b.Spawn {
-			alias := o.Agent
-			if alias == "" {
-				if rt, err := t.ResolveRuntime("", a.Role, a.Rig); err == nil {
-					alias = rt.Alias
-				}
-			}
-			fmt.Fprintf(out, "▶ Starting %s (%s)\n", b.Target, alias)
+			fmt.Fprintf(out, "▶ Starting %s (%s)\n", b.Target, t.startAlias(o.Agent, a))
 			continue
 		}
-		if _, live := t.liveSession(a); live {
+		// A live agent gets the sling notice typed into its pane (§5.9);
+		// anything else is started by the host's reconcile.
+		text := "Work slung: " + b.Bead + ". Run gt hook to see it, then begin."
+		if o.AgentArgs != "" {
+			text += " Args: " + o.AgentArgs
+		}
+		if t.notifyLive(ctx, a, text) {
 			if o.Agent != "" {
 				fmt.Fprintf(out, "⚠ %s is already running; --agent %s ignored\n", b.Target, o.Agent)
 			}
 			fmt.Fprintf(out, "⚡ Nudged %s\n", b.Target)
 			continue
 		}
-		alias := o.Agent
-		if alias == "" {
-			if rt, err := t.ResolveRuntime("", a.Role, a.Rig); err == nil {
-				alias = rt.Alias
-			}
-		}
-		fmt.Fprintf(out, "▶ Starting %s (%s)\n", b.Target, alias)
+		fmt.Fprintf(out, "▶ Starting %s (%s)\n", b.Target, t.startAlias(o.Agent, a))
 	}
+}
+
+// startAlias is the runtime alias a started session of a will use.
+func (t *Town) startAlias(override string, a models.Address) string {
+	if override != "" {
+		return override
+	}
+	if rt, err := t.ResolveRuntime("", a.Role, a.Rig); err == nil {
+		return rt.Alias
+	}
+	return DefaultAgentAlias
 }
 
 // pokeHost tells a running host that desired state changed and reports

@@ -538,3 +538,42 @@ func TestSlingFormulaByRelativePath(t *testing.T) {
 		t.Fatalf("prime %+v %v (%s)", info.Formula, err, info.FormulaError)
 	}
 }
+
+func TestSlingNudgesLiveAgent(t *testing.T) {
+	f := newOrchFixture(t)
+	if len(filepath.Join(f.tw.Root, ".runtime", "host.sock")) > 100 {
+		t.Skip("temp dir too long for a unix socket path")
+	}
+	h := &fakeHost{sessions: []SessionRecord{{Agent: "mayor", Runtime: "claude", PID: 99}}}
+	startFakeHost(t, f.tw.Root, h)
+	ctx := context.Background()
+	id := f.create(t, "hq", "For the live Mayor")
+	var out bytes.Buffer
+	if _, err := f.tw.Sling(ctx, SlingOptions{Args: []string{id, "mayor"}, Actor: "overseer", AgentArgs: "hurry", Agent: "codex", Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(out.String(), "⚠ mayor is already running; --agent codex ignored\n⚡ Nudged mayor\n") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+	var nudged bool
+	for _, r := range h.requests() {
+		if r.Op == OpNudge && r.Agent == "mayor" && r.Message == "Work slung: "+id+". Run gt hook to see it, then begin. Args: hurry" {
+			nudged = true
+		}
+	}
+	if !nudged {
+		t.Fatalf("no sling notice: %+v", h.requests())
+	}
+	// An agent whose session exited is started instead.
+	out.Reset()
+	other := f.create(t, "hq", "For a stopped Mayor")
+	h.mu.Lock()
+	h.sessions = []SessionRecord{{Agent: "mayor", Exited: true}}
+	h.mu.Unlock()
+	if _, err := f.tw.Sling(ctx, SlingOptions{Args: []string{other, "mayor"}, Actor: "overseer", Force: true, Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(out.String(), "▶ Starting mayor (claude)\n") {
+		t.Fatalf("output:\n%s", out.String())
+	}
+}
