@@ -87,6 +87,21 @@ const (
 	targetPolecat
 )
 
+// String names the kind of target.
+func (k targetKind) String() string {
+	switch k {
+	case targetMayor:
+		return "mayor"
+	case targetRig:
+		return "rig"
+	case targetCrew:
+		return "crew"
+	case targetPolecat:
+		return "polecat"
+	}
+	return "unknown"
+}
+
 // slingTarget is a parsed sling target.
 type slingTarget struct {
 	kind targetKind
