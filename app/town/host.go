@@ -242,6 +242,7 @@ func StartHost(ctx context.Context, t *Town, o HostOptions) (h *Host, err error)
 		town: t, opts: o, lockFile: lf, now: o.Now, pid: os.Getpid(), started: o.Now(),
 		pokeCh: make(chan struct{}, 1), refineryCh: make(chan struct{}, 1),
 		agents: map[string]*hostEntry{}, previous: map[string]bool{},
+		snap: townSnapshot{thresholds: DefaultStateThresholds(), linger: DefaultLinger},
 	}
 	defer func() {
 		if err != nil {
@@ -417,6 +418,12 @@ func (h *Host) agentViewLocked(a models.Address, now time.Time) HostAgent {
 		v.Runtime, v.Session, v.Message = e.alias, e.sess, e.message
 		v.Exited, v.ExitStatus = e.exited, e.exit
 		v.State, v.Reason = e.state.State, e.state.Reason
+		if !e.stateKnown {
+			// Not computed by the state loop yet (at most a second).
+			res := ComputeAgentState(AgentSignals{Hooked: v.Hook != "", HasSession: true, Exited: e.exited, ExitCode: e.exit.Code,
+				LastAudit: last, Since: e.startedAt}, h.snap.thresholds, now)
+			v.State, v.Reason = res.State, res.Reason
+		}
 		if e.sess != nil {
 			act := e.sess.Activity()
 			for _, ts := range []time.Time{act.LastOutput, act.LastInput, e.startedAt} {
