@@ -24,11 +24,11 @@ const DefaultStopWait = 5 * time.Second
 type stopReason uint8
 
 const (
-	stopNone     stopReason = iota
-	stopLinger              // the agent is no longer desired (hook empty)
-	stopUser                // StopAgent (gt mayor stop, TUI x)
-	stopRestart             // RestartAgent
-	stopQuit                // the host closes
+	stopNone    stopReason = iota
+	stopLinger             // the agent is no longer desired (hook empty)
+	stopUser               // StopAgent (gt mayor stop, TUI x)
+	stopRestart            // RestartAgent
+	stopQuit               // the host closes
 )
 
 // hostEntry is one session the host owns (live or exited).
