@@ -577,3 +577,48 @@ func TestSlingNudgesLiveAgent(t *testing.T) {
 		t.Fatalf("output:\n%s", out.String())
 	}
 }
+
+func TestParseTarget(t *testing.T) {
+	f := newOrchFixture(t)
+	if _, err := f.tw.AddCrew(context.Background(), CrewAddOptions{Names: []string{"bob"}, Rig: "myproj"}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		in   string
+		want string // canonical target, "" = error
+		kind targetKind
+	}{
+		{"mayor", "mayor", targetMayor},
+		{"mayor/", "mayor", targetMayor},
+		{"myproj", "myproj", targetRig},
+		{"myproj/bob", "myproj/crew/bob", targetCrew},
+		{"myproj/nux", "myproj/polecats/nux", targetPolecat},
+		{"myproj/polecats/nux", "myproj/polecats/nux", targetPolecat},
+		{"myproj/crew/bob", "myproj/crew/bob", targetCrew},
+		{"myproj/polecats/bob", "", 0},
+		{"myproj/crew/nobody", "", 0},
+		{"otherrig", "", 0},
+		{"otherrig/nux", "", 0},
+		{"myproj/bad-name", "", 0},
+		{"myproj/polecats/mayor", "", 0},
+		{"overseer", "", 0},
+		{"myproj/a/b/c", "", 0},
+	}
+	for _, c := range cases {
+		g, err := f.tw.parseTarget(c.in)
+		if c.want == "" {
+			if err == nil || !strings.HasPrefix(err.Error(), "unknown target ") {
+				t.Errorf("parseTarget(%q) = %v, %v; want unknown target", c.in, g, err)
+			}
+			continue
+		}
+		if err != nil || g.String() != c.want || g.kind != c.kind {
+			t.Errorf("parseTarget(%q) = %v (%v), %v; want %s (%v)", c.in, g, g.kind, err, c.want, c.kind)
+		}
+	}
+	for in, want := range map[string]bool{"mayor": true, "myproj": true, "a/b": true, "mp-abc12": false, "abc12": true, "x.y": false} {
+		if got := looksLikeTarget(in); got != want {
+			t.Errorf("looksLikeTarget(%q) = %v", in, got)
+		}
+	}
+}
