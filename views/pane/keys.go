@@ -5,7 +5,7 @@ import "charm.land/bubbles/v2/key"
 // KeyMap is copy mode's keys (spec §8 Copy mode).
 type KeyMap struct {
 	Up, Down, HalfUp, HalfDown, PageUp, PageDown, Top, Bottom key.Binding
-	Search, Next, Prev, Select, Yank, Quit                  key.Binding
+	Search, Next, Prev, Select, Yank, Quit                    key.Binding
 }
 
 // DefaultKeyMap returns copy mode's default bindings.

@@ -9,8 +9,8 @@ package pane
 import (
 	"strings"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/gastown/gt/models"
 	"github.com/gastown/gt/views/common"

@@ -1,0 +1,107 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/gastown/gt/app/town"
+)
+
+// hostCloseTimeout bounds the host's shutdown at quit (SIGHUP, then SIGKILL
+// after 3 s, then the final export).
+const hostCloseTimeout = 15 * time.Second
+
+// Options start the TUI.
+type Options struct {
+	// Town is the town to host; nil finds it from the working directory.
+	Town *town.Town
+	// Exe is the running gt executable (for .runtime/bin links).
+	Exe string
+	// FocusMayor focuses the Mayor's pane when it appears; Zoom zooms it
+	// (gt mayor attach).
+	FocusMayor, Zoom bool
+	// Debug logs at debug level to <town>/.runtime/gt.log.
+	Debug bool
+	// Input and Output replace the terminal (nil: stdin/stdout).
+	Input  io.Reader
+	Output io.Writer
+}
+
+// Run starts the host for the town and runs the TUI until the user quits
+// or ctx ends; then every session is stopped and the host closed.
+func Run(ctx context.Context, o Options) error {
+	t := o.Town
+	if t == nil {
+		cwd, err := os.Getwd()
+		if err != nil {
+			return err
+		}
+		if t, err = town.Find(cwd, os.Getenv); err != nil {
+			return err
+		}
+	}
+	settings, err := t.Settings()
+	if err != nil {
+		return err
+	}
+	cfg := Config{
+		PrefixKey: settings.PrefixKey(), MaxFPS: settings.MaxFPS(), Bell: bellSetting(settings),
+		FocusMayor: o.FocusMayor, Zoom: o.Zoom, Tabs: settings.Layout() == "tabs",
+	}
+	sizes := newSizeBook()
+	h, err := town.StartHost(ctx, t, town.HostOptions{Exe: o.Exe, PaneSize: sizes.PaneSize, Debug: o.Debug})
+	if err != nil {
+		return err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer func() {
+		cancel()
+		cctx, ccancel := context.WithTimeout(context.Background(), hostCloseTimeout)
+		defer ccancel()
+		_ = h.Close(cctx)
+	}()
+	store, err := t.OpenStore(runCtx)
+	if err != nil {
+		return fmt.Errorf("open beads store: %w", err)
+	}
+	defer store.Close()
+
+	m := New(runCtx, cfg, hostAdapter{h}, newTownAdapter(t, store, h.Poke), sizes)
+	m.input = startInputWriter(runCtx)
+	opts := []tea.ProgramOption{tea.WithContext(runCtx), tea.WithFPS(cfg.withDefaults().MaxFPS)}
+	if o.Input != nil {
+		opts = append(opts, tea.WithInput(o.Input))
+	}
+	if o.Output != nil {
+		opts = append(opts, tea.WithOutput(o.Output))
+	}
+	_, err = tea.NewProgram(m, opts...).Run()
+	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// bellSetting reads tui.bell (default true): whether a newly waiting agent
+// rings the terminal bell.
+func bellSetting(s *town.TownSettings) bool {
+	if s.TUI == nil {
+		return true
+	}
+	raw, ok := s.TUI.Extra["bell"]
+	if !ok {
+		return true
+	}
+	var on bool
+	if json.Unmarshal(raw, &on) != nil {
+		return true
+	}
+	return on
+}
