@@ -31,6 +31,13 @@ func (h *fakeHost) record(r HostRequest) error {
 	return h.fail
 }
 
+// set changes the canned answers while the server runs.
+func (h *fakeHost) set(fn func(h *fakeHost)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	fn(h)
+}
+
 func (h *fakeHost) requests() []HostRequest {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -42,7 +49,10 @@ func (h *fakeHost) Focus(_ context.Context, agent string, zoom bool) error {
 	return h.record(HostRequest{Op: OpFocus, Agent: agent, Zoom: zoom})
 }
 func (h *fakeHost) Nudge(_ context.Context, agent, msg, mode string) (bool, error) {
-	return h.queued, h.record(HostRequest{Op: OpNudge, Agent: agent, Message: msg, Mode: mode})
+	err := h.record(HostRequest{Op: OpNudge, Agent: agent, Message: msg, Mode: mode})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.queued, err
 }
 func (h *fakeHost) Start(_ context.Context, agent, rt string) error {
 	return h.record(HostRequest{Op: OpStart, Agent: agent, Runtime: rt})
@@ -54,6 +64,8 @@ func (h *fakeHost) Status(context.Context) (HostStatus, error) {
 	if err := h.record(HostRequest{Op: OpStatus}); err != nil {
 		return HostStatus{}, err
 	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	return HostStatus{PID: 4242, Headless: h.headless, Sessions: h.sessions}, nil
 }
 
@@ -181,7 +193,7 @@ func TestHostClientErrors(t *testing.T) {
 
 	// A handler error comes back as {"ok":false,"error":…}; PokeHost says
 	// hosted (someone answered) and returns it.
-	h.fail = errors.New("reconcile busy")
+	h.set(func(h *fakeHost) { h.fail = errors.New("reconcile busy") })
 	hosted, err := PokeHost(ctx, root)
 	if !hosted || err == nil || err.Error() != "reconcile busy" {
 		t.Fatalf("PokeHost = %v, %v", hosted, err)

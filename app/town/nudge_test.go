@@ -159,12 +159,12 @@ func TestTownNudge(t *testing.T) {
 		t.Fatalf("hosted nudge also queued: %+v", q)
 	}
 	// The host queues it itself when the agent has no session.
-	h.queued = true
+	h.set(func(h *fakeHost) { h.queued = true })
 	if res, err := tw.Nudge(ctx, NudgeOptions{Target: "mayor", Message: "x", Sender: "overseer"}); err != nil || !res.Queued {
 		t.Fatalf("host-queued nudge = %+v, %v", res, err)
 	}
 	// A host refusal is an error.
-	h.fail = errors.New("pane is a shell")
+	h.set(func(h *fakeHost) { h.fail = errors.New("pane is a shell") })
 	if _, err := tw.Nudge(ctx, NudgeOptions{Target: "mayor", Message: "x", Sender: "overseer"}); err == nil || !strings.Contains(err.Error(), "pane is a shell") {
 		t.Fatalf("refused nudge: %v", err)
 	}

@@ -55,7 +55,15 @@ func (h *cliHost) Stop(_ context.Context, a string) error {
 }
 func (h *cliHost) Status(context.Context) (town.HostStatus, error) {
 	h.add(town.HostRequest{Op: town.OpStatus})
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	return town.HostStatus{PID: os.Getpid(), Headless: h.headless}, nil
+}
+
+func (h *cliHost) setHeadless(v bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.headless = v
 }
 
 // startCLIHost makes this test process the town's host until the test ends.
@@ -202,7 +210,7 @@ func TestAgentsAndNudgeCLI(t *testing.T) {
 	if out := c.gt("mayor", "attach"); out != "Mayor is in the running gt window (pid "+strconv.Itoa(os.Getpid())+")\n" {
 		t.Fatalf("attach: %q", out)
 	}
-	h.headless = true
+	h.setHeadless(true)
 	c.fail("the host (pid "+strconv.Itoa(os.Getpid())+") is headless; open gt in a terminal", "mayor", "attach")
 	if out := c.gt("agents", "restart", "myproject/nux"); out != "✓ Restarting myproject/polecats/nux\n" {
 		t.Fatalf("restart: %q", out)
