@@ -313,9 +313,15 @@ func (t *Town) worktreeBase(ctx context.Context, rig string) (string, error) {
 	return local, nil
 }
 
+// fetchTimeout bounds a fetch of origin: a dead remote must not hold the
+// namepool or refinery lock for long (the caller goes on with local refs).
+const fetchTimeout = 30 * time.Second
+
 // fetchRig fetches origin into .repo.git's remote-tracking refs.
 func (t *Town) fetchRig(ctx context.Context, rig string) error {
-	_, err := git(ctx, "", "--git-dir", t.RepoGitDir(rig), "fetch", "--quiet", "origin")
+	fctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
+	_, err := git(fctx, "", "--git-dir", t.RepoGitDir(rig), "fetch", "--quiet", "origin")
 	return err
 }
 

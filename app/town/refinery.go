@@ -238,7 +238,10 @@ func (t *Town) syncDefault(ctx context.Context, j *mergeJob, res *mergeResult, l
 	if !hasOrigin(ctx, j.dir) {
 		return false, nil
 	}
-	if _, err := git(ctx, j.dir, "fetch", "--quiet", "origin"); err != nil {
+	fctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	_, ferr := git(fctx, j.dir, "fetch", "--quiet", "origin")
+	cancel()
+	if err := ferr; err != nil {
 		w := "fetch origin failed: " + oneLine(err.Error())
 		res.warnings = append(res.warnings, w)
 		appendLog(logPath, w+"\n")
