@@ -26,6 +26,9 @@ const MergeRequestLabel = "gt:merge-request"
 // maxPushFailures is how many failed pushes fail an MR (spec §5.10).
 const maxPushFailures = 3
 
+// pushTimeout bounds a push to origin (a hung push counts as a failure).
+const pushTimeout = 2 * time.Minute
+
 // gateTailLines is how much gate output a failed gate leaves as a comment.
 const gateTailLines = 20
 
@@ -360,7 +363,10 @@ func (t *Town) runMerge(ctx context.Context, j *mergeJob) mergeResult {
 	}
 	if j.push && hasOrigin(ctx, dir) {
 		ref := "refs/heads/" + j.def
-		if _, err := git(ctx, dir, "push", "--quiet", "origin", ref+":"+ref); err != nil {
+		pctx, cancel := context.WithTimeout(ctx, pushTimeout)
+		_, perr := git(pctx, dir, "push", "--quiet", "origin", ref+":"+ref)
+		cancel()
+		if err := perr; err != nil {
 			reset() // the default ref goes back to where it was
 			res.kind, res.err = "push", err
 			appendLog(logPath, "push failed: "+err.Error()+"\n")
