@@ -272,3 +272,35 @@ func TestBrowserFallbackWithoutSSE(t *testing.T) {
 		t.Errorf("%d event streams reached the server although SSE was blocked", n)
 	}
 }
+
+// TestBrowserStaleToken: a page whose token no longer matches (the
+// dashboard restarted) fetches the current one and runs the command.
+func TestBrowserStaleToken(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end browser test")
+	}
+	chromium := chromiumPath(t)
+	ts := startServer(t, Options{Town: newTown(t)})
+	ctx, console := newBrowser(t, chromium)
+	c, stop := context.WithTimeout(ctx, 60*time.Second)
+	defer stop()
+	err := chromedp.Do(c,
+		chromedp.Navigate(ts.base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#palette-input")),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('meta[name="dashboard-token"]').setAttribute("content", "stale")`),
+		chromedp.SendKeys(chromedp.CSS("#palette-input"), "version"),
+		chromedp.Click(chromedp.CSS("#palette-run")),
+		chromedp.WaitVisible(chromedp.CSS("#palette-output.ok")),
+	)
+	if err != nil {
+		t.Fatalf("run with a stale token: %v (console %v)", err, console.errors())
+	}
+	out, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#palette-output")))
+	if err != nil || !strings.HasPrefix(out, "gt version ") {
+		t.Errorf("output %q %v", out, err)
+	}
+	tok, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('meta[name="dashboard-token"]').getAttribute("content")`))
+	if err != nil || tok != ts.srv.Token() {
+		t.Errorf("token after refresh %q %v", tok, err)
+	}
+}

@@ -5,7 +5,20 @@
 
   var FALLBACK_MS = parseInt(document.body.getAttribute('data-fallback-ms'), 10) || 30000;
   var tokenMeta = document.querySelector('meta[name="dashboard-token"]');
-  var token = tokenMeta ? tokenMeta.getAttribute('content') : '';
+
+  function token() { return tokenMeta ? tokenMeta.getAttribute('content') : ''; }
+
+  // A restarted dashboard has a new token: fetch the page again and take
+  // the token from its meta tag.
+  function refreshToken() {
+    return fetch('/', { headers: { 'Accept': 'text/html' } }).then(function (resp) {
+      return resp.text();
+    }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, 'text/html');
+      var m = doc.querySelector('meta[name="dashboard-token"]');
+      if (m && tokenMeta) { tokenMeta.setAttribute('content', m.getAttribute('content')); }
+    });
+  }
   var live = document.getElementById('live-status');
   var sseUp = false;
 
@@ -67,12 +80,12 @@
     });
   }
 
-  function run(command, confirmed) {
+  function run(command, confirmed, retried) {
     button.disabled = true;
     status.textContent = '$ gt ' + command + '  …';
     return fetch('/api/run', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Dashboard-Token': token },
+      headers: { 'Content-Type': 'application/json', 'X-Dashboard-Token': token() },
       body: JSON.stringify({ command: command, confirmed: confirmed, timeout: 30 })
     }).then(function (resp) {
       return resp.json().catch(function () { return null; }).then(function (body) {
@@ -80,6 +93,9 @@
       });
     }).then(function (r) {
       button.disabled = false;
+      if (r.code === 403 && r.body && r.body.error === 'invalid dashboard token' && !retried) {
+        return refreshToken().then(function () { return run(command, confirmed, true); });
+      }
       if (r.code === 409 && !confirmed) {
         return askConfirm(command).then(function (ok) {
           if (ok) { return run(command, true); }
