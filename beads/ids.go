@@ -54,17 +54,34 @@ func HashID(title, description, actor string, created time.Time, nonce, length i
 	return s[len(s)-length:]
 }
 
-// topLevelCount counts the IDs "<prefix>-…" without a '.' (children).
+// topLevelCount counts the IDs "<prefix>-…" without a '.' (children). The
+// count is cached in id_counts: filled by one scan, then kept exact by
+// insertRow (bumpIDCounts) and cleared by imports.
 func (t *Tx) topLevelCount(prefix string) (int, error) {
 	var n int
+	err := t.tx.QueryRowContext(t.ctx, `SELECT n FROM id_counts WHERE prefix = ?`, prefix).Scan(&n)
+	if err == nil {
+		return n, nil
+	}
+	if !isNoRows(err) {
+		return 0, fmt.Errorf("count ids of prefix %s: %w", prefix, err)
+	}
 	// '.' sorts right after '-', so [p-, p.) is exactly the ids starting "p-".
-	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM issues WHERE id >= ? AND id < ? AND instr(id, '.') = 0`,
+	err = t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM issues WHERE id >= ? AND id < ? AND instr(id, '.') = 0`,
 		prefix+"-", prefix+".").Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count ids of prefix %s: %w", prefix, err)
 	}
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO id_counts(prefix, n) VALUES(?, ?)`, prefix, n); err != nil {
+		return 0, fmt.Errorf("cache id count of prefix %s: %w", prefix, err)
+	}
 	return n, nil
 }
+
+// bumpIDCountsSQL adds a new top-level id (?1) to every cached prefix count
+// it belongs to.
+const bumpIDCountsSQL = `UPDATE id_counts SET n = n + 1
+	WHERE instr(?1, '.') = 0 AND ?1 >= prefix || '-' AND ?1 < prefix || '.'`
 
 // newHashID allocates "<prefix>-<infix><hash>", trying nonces 0–9 at each
 // length from HashLength(n) up to 8.

@@ -245,3 +245,46 @@ func TestResolve(t *testing.T) {
 		t.Errorf("not-found error does not match ErrNotFound: %v", err)
 	}
 }
+
+// TestIDCountCacheStaysExact: the cached per-prefix counts equal a fresh
+// scan after creates of every kind, children, explicit ids and an import.
+func TestIDCountCacheStaysExact(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	steps := []func(){
+		func() { create(t, s, models.Bead{Title: "a"}, CreateOpts{}) },
+		func() { create(t, s, models.Bead{Title: "b"}, CreateOpts{Prefix: "gt-x"}) },
+		func() { create(t, s, models.Bead{Title: "m"}, CreateOpts{Kind: KindMol}) },
+		func() { create(t, s, models.Bead{ID: "gt-x-agent", Title: "agent"}, CreateOpts{}) },
+		func() { create(t, s, models.Bead{Title: "child"}, CreateOpts{Parent: "gt-x-agent"}) },
+		func() { create(t, s, models.Bead{Title: "cv"}, CreateOpts{Kind: KindConvoy}) },
+		func() {
+			line := `{"id":"gt-imp01","title":"i","created_at":"2025-01-01T00:00:00Z"}`
+			if _, err := s.Import(ctx, strings.NewReader(line), "x.jsonl"); err != nil {
+				t.Fatal(err)
+			}
+		},
+		func() { create(t, s, models.Bead{Title: "after import"}, CreateOpts{}) },
+		func() { create(t, s, models.Bead{Title: "hq"}, CreateOpts{Prefix: "hq"}) },
+	}
+	for i, step := range steps {
+		step()
+		mustWrite(t, s, func(tx *Tx) error {
+			for _, p := range []string{"gt", "gt-x", "hq"} {
+				cached, err := tx.topLevelCount(p)
+				if err != nil {
+					return err
+				}
+				var scanned int
+				if err := tx.tx.QueryRowContext(tx.ctx, `SELECT count(*) FROM issues WHERE id LIKE ? || '-%' AND instr(id, '.') = 0`, p).Scan(&scanned); err != nil {
+					return err
+				}
+				if cached != scanned {
+					t.Errorf("after step %d: prefix %s cached %d, scanned %d", i, p, cached, scanned)
+				}
+			}
+			return nil
+		})
+	}
+}

@@ -421,6 +421,11 @@ func (t *Tx) importJSONL(r io.Reader, name string, markDirty bool) (ImportResult
 	if err != nil {
 		return res, err
 	}
+	// Imported rows bypass insertRow: drop the cached id counts.
+	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM id_counts`); err != nil {
+		im.close()
+		return res, fmt.Errorf("import: reset id counts: %w", err)
+	}
 	defer im.close()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLineBytes)

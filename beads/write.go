@@ -258,6 +258,9 @@ func (t *Tx) insertRow(b *models.Bead) error {
 	if _, err := t.tx.ExecContext(t.ctx, insertSQL, vals...); err != nil {
 		return fmt.Errorf("insert %s: %w", b.ID, err)
 	}
+	if _, err := t.tx.ExecContext(t.ctx, bumpIDCountsSQL, b.ID); err != nil {
+		return fmt.Errorf("insert %s: count: %w", b.ID, err)
+	}
 	return nil
 }
 
