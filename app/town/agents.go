@@ -207,15 +207,22 @@ func (t *Town) Agents(ctx context.Context, now time.Time) (AgentsReport, error) 
 }
 
 func (t *Town) agentsWith(ctx context.Context, s *beads.Store, now time.Time) (AgentsReport, error) {
+	sessions, live, err := t.LiveSessions(now)
+	if err != nil {
+		return AgentsReport{}, err
+	}
+	return t.agentsWithSessions(ctx, s, now, sessions, live)
+}
+
+// agentsWithSessions is agentsWith over sessions the caller already has
+// (sessions.json, or a host's status reply, which is fresher); live says
+// whether they come from a running host.
+func (t *Town) agentsWithSessions(ctx context.Context, s *beads.Store, now time.Time, sessions *SessionsFile, live bool) (AgentsReport, error) {
 	settings, err := t.Settings()
 	if err != nil {
 		return AgentsReport{}, err
 	}
 	th := settings.Thresholds()
-	sessions, live, err := t.LiveSessions(now)
-	if err != nil {
-		return AgentsReport{}, err
-	}
 	rep := AgentsReport{HostLive: live}
 	if live {
 		rep.HostPID = sessions.HostPID
