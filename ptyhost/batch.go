@@ -3,6 +3,7 @@ package ptyhost
 import (
 	"strconv"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/vt"
 )
 
@@ -11,25 +12,27 @@ import (
 // x/vt scrolls one line by copying every cell of every other row of the
 // scroll region, so `cat`-style output (N lines at the bottom of the screen)
 // costs N full-screen copies, and that dominates its throughput. When the
-// cursor sits at column 0 of the last row of a full-screen scroll region
-// and the output is k plain lines ("printable ASCII shorter than the width,
-// CR LF"), printing them one by one is equivalent to: scroll up k at once
+// cursor sits at column 0 of the last row of a full-screen scroll region,
+// the pen has no background colour, and the output is k plain lines (text
+// narrower than the screen, SGR that cannot set a background, CR LF),
+// printing them one by one is equivalent to: scroll up k at once
 // (CSI k S pushes the same k top rows into the scrollback, in order), then
 // print line i on row rows-1-k+i, then put the cursor back at column 0 of
 // the last row. That costs one copy instead of k. k is capped at rows-1 so
 // every row pushed to the scrollback is one that existed before the batch.
-// Nothing else about the emulator's state differs: no SGR is involved (the
-// blank rows get the same pen), the characters print in the same order
-// (same last character for REP, same charset handling), and CUP only resets
-// a pending-wrap state that cannot be set at column 0.
+// Nothing else about the emulator's state differs: the background stays
+// default throughout, so every blank row a scroll creates is the same; the
+// same bytes print in the same order with the same SGR changes (same pen,
+// same last character for REP, same charsets, same grapheme clusters: CUP
+// ends a cluster as CR does); CUP resets a pending wrap as CR does.
 // TestFilterMatchesRawEmulator and TestBatchingMatchesRawEmulator check the
 // result against a bare emulator fed the same bytes.
 
 // minBatch is the fewest lines worth batching.
 const minBatch = 2
 
-// Scanner states for nextLineRun (filtered output only: no DCS/APC/PM/SOS;
-// OSC only as re-emitted by the filter, ended by ESC \).
+// Scanner states for nextLineRun (filtered output only: valid UTF-8, no
+// DCS/APC/PM/SOS; OSC only as re-emitted by the filter, ended by ESC \).
 const (
 	scanGround = iota
 	scanEsc
@@ -40,24 +43,51 @@ const (
 )
 
 // nextLineRun finds the first run of at least minBatch plain lines in p
-// (which starts in the parser's ground state): each line begins at a line
-// start in the ground state, is printable ASCII of at most cols-1
-// characters, and ends with CR LF. It returns the run's byte range and line
-// count (at most maxLines), or lines == 0 when there is none.
+// (which starts in the parser's ground state). A plain line begins at a
+// line start in the ground state, holds printable characters (UTF-8 allowed)
+// and SGR sequences that cannot set a background colour (so every blank row
+// a scroll creates is the same default blank), fits in cols-1 cells, and
+// ends with CR LF. It returns the run's byte range and line count (at most
+// maxLines), or lines == 0 when there is none.
 func nextLineRun(p []byte, cols, maxLines int) (start, end, lines int) {
 	st := scanGround
 	lineStart := 0
 	simple := true
+	ascii := 0        // printable ASCII bytes on this line
+	nonASCII := false // the line has UTF-8 (width measured at its end)
+	csiStart := 0     // where the current CSI's parameters begin
 	runStart, runEnd, runLines := 0, 0, 0
+	endLine := func() (done bool) {
+		if !simple {
+			if runLines >= minBatch {
+				return true
+			}
+			runLines = 0
+		}
+		return false
+	}
 	for i := 0; i < len(p); i++ {
 		b := p[i]
 		switch st {
 		case scanGround:
 			switch {
 			case b >= 0x20 && b < 0x7f:
+				ascii++
+				continue
+			case b >= 0x80:
+				nonASCII = true
 				continue
 			case b == '\r' && i+1 < len(p) && p[i+1] == '\n':
-				if simple && i-lineStart <= cols-1 {
+				if simple {
+					if nonASCII {
+						// Two cells of slack in case the emulator measures a
+						// cluster differently: a wrap must be impossible.
+						simple = ansi.StringWidth(string(p[lineStart:i])) <= cols-3
+					} else {
+						simple = ascii <= cols-1
+					}
+				}
+				if simple {
 					if runLines == 0 {
 						runStart = lineStart
 					}
@@ -66,41 +96,39 @@ func nextLineRun(p []byte, cols, maxLines int) (start, end, lines int) {
 					if runLines == maxLines {
 						return runStart, runEnd, runLines
 					}
-				} else {
-					if runLines >= minBatch {
-						return runStart, runEnd, runLines
-					}
-					runLines = 0
+				} else if endLine() {
+					return runStart, runEnd, runLines
 				}
 				i++
 				lineStart = i + 1
-				simple = true
+				simple, ascii, nonASCII = true, 0, false
 				continue
 			case b == 0x1b:
 				st = scanEsc
+				continue
 			}
-			// Any other control, an escape or a non-ASCII byte: this line
-			// is not plain.
+			// Any other control: this line is not plain.
 			simple = false
-			if runLines >= minBatch {
+			if endLine() {
 				return runStart, runEnd, runLines
 			}
-			runLines = 0
 		case scanEsc:
 			switch {
 			case b == '[':
 				st = scanCSI
+				csiStart = i + 1
+				continue
 			case b == ']':
 				st = scanOSC
 			case b >= 0x20 && b <= 0x2f:
 				st = scanEscInter
 			case b == 0x1b:
-			case b >= 0x30 && b <= 0x7e:
+			case b >= 0x30 && b <= 0x7e, b == 0x18, b == 0x1a, b >= 0x80:
 				st = scanGround
-			case b == 0x18 || b == 0x1a:
-				st = scanGround
-			case b >= 0x80:
-				st = scanGround
+			}
+			simple = false
+			if endLine() {
+				return runStart, runEnd, runLines
 			}
 		case scanEscInter:
 			switch {
@@ -113,12 +141,23 @@ func nextLineRun(p []byte, cols, maxLines int) (start, end, lines int) {
 			switch {
 			case b == 0x1b:
 				st = scanEsc
-			case b >= 0x40 && b <= 0x7e, b == 0x18, b == 0x1a, b >= 0x80:
-				// Final byte; CAN/SUB abort; a high byte leaves the sequence.
-				// (The emulator also drops CSI intermediates followed by a
-				// parameter byte; both end in the ground state well before
-				// the next line start matters.)
+				simple = false
+			case b >= 0x40 && b <= 0x7e:
+				// Final byte. (The emulator also abandons a CSI whose
+				// intermediates are followed by a parameter byte; both end
+				// in the ground state before the next line start matters.)
 				st = scanGround
+				if b != 'm' || !sgrKeepsBackground(p[csiStart:i]) {
+					simple = false
+				}
+			case b == 0x18 || b == 0x1a || b >= 0x80:
+				st = scanGround
+				simple = false
+			case b < 0x20:
+				simple = false // a control executed inside the sequence
+			}
+			if !simple && endLine() {
+				return runStart, runEnd, runLines
 			}
 		case scanOSC:
 			if b == 0x1b {
@@ -136,6 +175,32 @@ func nextLineRun(p []byte, cols, maxLines int) (start, end, lines int) {
 		return runStart, runEnd, runLines
 	}
 	return len(p), len(p), 0
+}
+
+// sgrKeepsBackground reports whether SGR parameters params (digits, ';' and
+// ':' only: no private prefix, no intermediates) cannot set a background
+// colour: none of its numbers is 40-49 or 100-107. Conservative: a 38;5;42
+// foreground is refused too.
+func sgrKeepsBackground(params []byte) bool {
+	n, have := 0, false
+	check := func() bool { return !have || !((n >= 40 && n <= 49) || (n >= 100 && n <= 107)) }
+	for _, c := range params {
+		switch {
+		case c >= '0' && c <= '9':
+			if n < 1000 {
+				n = n*10 + int(c-'0')
+			}
+			have = true
+		case c == ';' || c == ':':
+			if !check() {
+				return false
+			}
+			n, have = 0, false
+		default:
+			return false
+		}
+	}
+	return check()
 }
 
 // screensOf returns the emulator's two Screen values (main, alternate),
@@ -167,7 +232,7 @@ func (t *Terminal) canBatchLocked() bool {
 		}
 		pos := t.emu.CursorPosition()
 		r := scr.ScrollRegion()
-		ok = pos.X == 0 && pos.Y == t.rows-1 &&
+		ok = pos.X == 0 && pos.Y == t.rows-1 && scr.Cursor().Pen.Bg == nil &&
 			r.Min.X == 0 && r.Min.Y == 0 && r.Max.X == t.cols && r.Max.Y == t.rows &&
 			scr.Width() == t.cols && scr.Height() == t.rows
 	})

@@ -266,7 +266,16 @@ func TestBatchingMatchesRawEmulator(t *testing.T) {
 				for range 1 + r.IntN(3*rows) {
 					n := r.IntN(cols + 3)
 					for j := range n {
-						b.WriteByte(byte('!' + (j+n)%90))
+						switch r.IntN(12) {
+						case 0:
+							fmt.Fprintf(&b, "\x1b[%d;3%dm", r.IntN(2), r.IntN(8))
+						case 1:
+							b.WriteString([]string{"\x1b[m", "\x1b[0m", "\x1b[1;4:3m", "\x1b[38;5;200m", "\x1b[38;2;1;45;3m", "\x1b[44m", "\x1b[49m", "\x1b[K"}[r.IntN(8)])
+						case 2:
+							b.WriteString([]string{"世", "é", "e\u0301", "✓", "━", "👍🏽", "✳\ufe0f", "\u0301"}[r.IntN(8)])
+						default:
+							b.WriteByte(byte('!' + (j+n)%90))
+						}
 					}
 					b.WriteString("\r\n")
 				}
