@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gastown/gt/app"
 	"github.com/gastown/gt/app/town"
 	"github.com/gastown/gt/models"
 )
@@ -279,12 +280,11 @@ func newMayorCommand(e *env) *cobra.Command {
 			if !errors.Is(err, town.ErrNoHost) {
 				return err
 			}
-			res, err := t.StartSession(cmd.Context(), models.MayorAddress.String(), attachAgent, caller)
-			if err != nil {
+			if _, err := t.StartSession(cmd.Context(), models.MayorAddress.String(), attachAgent, caller); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "✓ Mayor will run with %s\n", res.Alias)
-			return runTUI(cmd.Context(), e)
+			debug, _ := cmd.Flags().GetBool("debug")
+			return runTUIWith(cmd.Context(), e, app.Options{Town: t, FocusMayor: true, Zoom: true, Debug: debug})
 		},
 	}
 	attach.Flags().StringVar(&attachAgent, "agent", "", "runtime alias (see gt config agent list)")
