@@ -246,6 +246,13 @@ func TestOrchestrationEndToEnd(t *testing.T) {
 			t.Fatalf("agent bead after done: %q %q", ab.HookBead, ab.AgentState)
 		}
 	}
+	// gt done again (a re-run after a crash) submits nothing new (R2).
+	furiosa := models.Address{Role: models.RolePolecat, Rig: orchRig, Name: "furiosa"}
+	wt0 := filepath.Join(o.root, orchRig, "polecats", "furiosa", orchRig)
+	again, errOut, code := runBin(t, wt0, o.agentEnv(furiosa, ""), "gt", "done")
+	if code != 0 || again != "✓ Work submitted: "+ids[0]+" (mr)\nPolecat furiosa is now idle.\n" {
+		t.Fatalf("second gt done: %d %q %s", code, again, errOut)
+	}
 	list := o.gtOK(o.root, "refinery", "list", orchRig, "--json")
 	var queue []town.MergeRequest
 	if err := json.Unmarshal([]byte(list), &queue); err != nil || len(queue) != 3 {
