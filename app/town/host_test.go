@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -384,5 +385,165 @@ func TestUpdateQueueNeverLosesExits(t *testing.T) {
 	hq := newUpdateQueue(false)
 	for i := 0; i < 10000; i++ {
 		hq.post(HostUpdate{Kind: UpdateExit})
+	}
+}
+
+// TestHostKillsStaleSessions: a session of a killed host that ignored
+// SIGHUP (so it survived its PTY hangup) is killed, with its process group,
+// by the next host, which finds it in the old sessions.json.
+func TestHostKillsStaleSessions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	tw := orchTown(t)
+	cmd := exec.Command("sh", "-c", `trap "" HUP; sleep 60 & wait`)
+	cmd.Env = append(os.Environ(), "GT_TOWN_ROOT="+tw.Root)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); <-done })
+	// An unrelated process of ours, also listed, must survive: its
+	// environment does not name the town.
+	other := exec.Command("sleep", "60")
+	other.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	otherDone := make(chan struct{})
+	go func() { _ = other.Wait(); close(otherDone) }()
+	t.Cleanup(func() { _ = other.Process.Kill(); <-otherDone })
+	// Wait until the shell ignores SIGHUP (SigIgn bit 0) before testing it.
+	waitFor(t, 5*time.Second, "the trap", func() bool {
+		st, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status")
+		if err != nil {
+			return true // not Linux: fall back to the sleep below
+		}
+		for _, l := range strings.Split(string(st), "\n") {
+			if v, ok := strings.CutPrefix(l, "SigIgn:"); ok {
+				n, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+				return n&1 != 0
+			}
+		}
+		return false
+	})
+	time.Sleep(100 * time.Millisecond)
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGHUP)
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-done:
+		t.Fatal("the SIGHUP-ignoring process died of SIGHUP")
+	default:
+	}
+	if err := WriteSessions(tw.Root, SessionsFile{HostPID: 999999, UpdatedAt: time.Now().UTC(), Sessions: []SessionRecord{
+		{Agent: "mayor", Runtime: "x", PID: cmd.Process.Pid},
+		{Agent: "myproject/polecats/nux", Runtime: "x", PID: other.Process.Pid},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	startTestHost(t, tw, nil, HostOptions{Headless: true})
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stale session survived the new host")
+	}
+	select {
+	case <-otherDone:
+		t.Fatal("a process outside the town was killed")
+	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+func TestHostAutocommitAndTimerGates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("git and a host")
+	}
+	getenv := installEnv(t)
+	t.Setenv("GIT_AUTHOR_NAME", "T")
+	t.Setenv("GIT_AUTHOR_EMAIL", "t@example.com")
+	t.Setenv("GIT_COMMITTER_NAME", "T")
+	t.Setenv("GIT_COMMITTER_EMAIL", "t@example.com")
+	res, err := Install(context.Background(), InstallOptions{Path: shortRoot(t), Git: true, Getenv: getenv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := res.Town
+	gate := mkBead(t, tw, "overseer", models.Bead{Title: "Gate: timer t1", IssueType: models.TypeGate, Priority: 2,
+		AwaitType: "timer", AwaitID: "t1", Timeout: int64(time.Millisecond)}, "hq")
+	notYet := mkBead(t, tw, "overseer", models.Bead{Title: "Gate: timer t2", IssueType: models.TypeGate, Priority: 2,
+		AwaitType: "timer", AwaitID: "t2", Timeout: int64(time.Hour)}, "hq")
+	// A stray file in the town is never committed by the host.
+	if err := os.WriteFile(tw.Path("notes.txt"), []byte("mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.SetDefaultAgent("demo", "overseer"); err != nil {
+		t.Fatal(err)
+	}
+	h := startTestHost(t, tw, nil, HostOptions{Headless: true})
+	waitFor(t, 10*time.Second, "the elapsed timer gate to close", func() bool {
+		var closed bool
+		withStore(t, tw, func(s *beads.Store) {
+			b, err := s.Get(context.Background(), gate.ID)
+			closed = err == nil && b.Status == models.StatusClosed
+		})
+		return closed
+	})
+	withStore(t, tw, func(s *beads.Store) {
+		b, err := s.Get(context.Background(), notYet.ID)
+		if err != nil || b.Status != models.StatusOpen {
+			t.Fatalf("a timer gate with time left was closed: %v %v", b, err)
+		}
+	})
+	if err := h.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	out, err := git(context.Background(), tw.Root, "log", "-1", "--format=%s", "--name-only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, AutocommitMessage+"\n") || !strings.Contains(out, ".beads/issues.jsonl") || !strings.Contains(out, "settings/config.json") {
+		t.Fatalf("last commit:\n%s", out)
+	}
+	if strings.Contains(out, "notes.txt") {
+		t.Fatalf("autocommit took a file that is not town state:\n%s", out)
+	}
+	status, _ := git(context.Background(), tw.Root, "status", "--porcelain", "--", "notes.txt")
+	if !strings.Contains(status, "?? notes.txt") {
+		t.Fatalf("notes.txt status %q", status)
+	}
+}
+
+func TestHostShellNudgeIsANotice(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a shell")
+	}
+	tw := orchTown(t)
+	t.Setenv("SHELL", "/bin/sh")
+	setWantedT(t, tw, "mayor", "shell", true)
+	h := startTestHost(t, tw, nil, HostOptions{})
+	waitFor(t, 10*time.Second, "the shell session", func() bool { return h.Session("mayor") != nil })
+	if err := h.Nudge(context.Background(), "mayor", NudgeText("overseer", "hello"), NudgeImmediate); err == nil {
+		t.Fatal("a nudge was typed into a shell pane")
+	}
+	// Focus requests reach a UI host.
+	if _, err := NewHostClient(tw.Root).Do(context.Background(), HostRequest{Op: OpFocus, Agent: "mayor", Zoom: true}); err != nil {
+		t.Fatal(err)
+	}
+	notice, focus := false, false
+	deadline := time.After(5 * time.Second)
+	for !notice || !focus {
+		select {
+		case u := <-h.Updates():
+			notice = notice || (u.Kind == UpdateNotice && strings.Contains(u.Text, "runs a shell"))
+			focus = focus || (u.Kind == UpdateFocus && u.Agent == "mayor" && u.Zoom)
+		case <-deadline:
+			t.Fatalf("notice=%v focus=%v", notice, focus)
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	if strings.Contains(h.Session("mayor").Snapshot().PlainText(), "hello") {
+		t.Fatal("text reached the shell pane")
 	}
 }
