@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/gastown/gt/app/town"
@@ -760,5 +761,61 @@ func TestOrchestrationHookCLI(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(partial, "half.txt")); err == nil {
 		t.Fatal("partial directory kept its junk")
+	}
+}
+
+// TestOrchestrationSlingKilled is R2 for gt sling: a sling killed at any
+// moment and run again hooks the bead exactly once, with one convoy, on a
+// working polecat worktree.
+func TestOrchestrationSlingKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	o := newOrchTown(t)
+	bin := filepath.Join(binDir(t), "gt")
+	for i, delay := range []time.Duration{0, 5 * time.Millisecond, 15 * time.Millisecond, 30 * time.Millisecond, 60 * time.Millisecond} {
+		id := o.create(fmt.Sprintf("Killed sling %d", i), "")
+		cmd := exec.Command(bin, "sling", id, orchRig)
+		cmd.Dir = o.root
+		cmd.Env = append(cleanEnv(), o.env()...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		out := o.gtOK(o.root, "sling", id, orchRig)
+		if !strings.Contains(out, "🪝 Hooked "+id) && !strings.Contains(out, id+" is already hooked to ") {
+			t.Fatalf("re-run %d:\n%s", i, out)
+		}
+		b := o.bead(id)
+		if b.Status != models.StatusHooked || !strings.HasPrefix(b.Assignee, "myproj/polecats/") {
+			t.Fatalf("%s: %s %q", id, b.Status, b.Assignee)
+		}
+		addr, _ := models.ParseAddress(b.Assignee)
+		wt := filepath.Join(o.root, orchRig, "polecats", addr.Name, orchRig)
+		if br := o.git(wt, "symbolic-ref", "--short", "HEAD"); !strings.HasPrefix(br, "polecat/"+addr.Name+"/"+id+"@") {
+			t.Fatalf("%s worktree on %q", b.Assignee, br)
+		}
+		o.withStore(func(s *beads.Store) {
+			deps, err := s.Dependents(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, d := range deps {
+				if d.Type == models.DepTracks {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Fatalf("%s tracked by %d convoys", id, n)
+			}
+		})
+		// Free the polecat for the next round so names are reused.
+		o.gtOK(o.root, "hook", "clear", id)
+	}
+	if ps := o.git(o.base, "--git-dir", filepath.Join(o.root, orchRig, ".repo.git"), "worktree", "list"); strings.Count(ps, "/polecats/") > 2 {
+		t.Fatalf("killed slings left extra polecats:\n%s", ps)
 	}
 }
