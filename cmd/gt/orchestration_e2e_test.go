@@ -11,8 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/gastown/gt/app/town"
 	"github.com/gastown/gt/beads"
