@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -90,6 +91,10 @@ func testExe(t *testing.T) string {
 }
 
 func runTests(m *testing.M) int {
+	flag.Parse()
+	if !needsGT() {
+		return m.Run()
+	}
 	dir, err := os.MkdirTemp("", "gt-dashboard-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "temp dir:", err)
@@ -109,6 +114,18 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// needsGT reports whether this run executes tests at all: fuzz workers
+// and `-run '^$'` (make fuzz-short, make bench) need no gt binary.
+func needsGT() bool {
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		return false
+	}
+	if f := flag.Lookup("test.run"); f != nil && f.Value.String() == "^$" {
+		return false
+	}
+	return true
 }
 
 // moduleRoot is the directory of go.mod.
