@@ -2,14 +2,21 @@ package dashboard
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os/exec"
+	"runtime"
+	"strings"
 	"time"
 )
 
-// browserOpeners are the programs tried, in order, to open a URL.
-func browserOpeners() []string { return []string{"xdg-open", "open"} }
+// browserOpeners are the programs tried, in order, to open a URL: open on
+// macOS, xdg-open elsewhere (on Linux "open" may be openvt).
+func browserOpeners(goos string) []string {
+	if goos == "darwin" {
+		return []string{"open"}
+	}
+	return []string{"xdg-open"}
+}
 
 // openerWait is how long OpenBrowser waits for the opener to report
 // failure before assuming the browser is on its way.
@@ -20,12 +27,12 @@ const openerWait = 5 * time.Second
 // an error within a few seconds; an opener still running then is left to
 // finish in the background.
 func OpenBrowser(ctx context.Context, url string) error {
-	return openWith(ctx, exec.LookPath, url)
+	return openWith(ctx, exec.LookPath, browserOpeners(runtime.GOOS), url)
 }
 
 // openWith is OpenBrowser with an injectable PATH lookup.
-func openWith(_ context.Context, lookPath func(string) (string, error), url string) error {
-	for _, name := range browserOpeners() {
+func openWith(_ context.Context, lookPath func(string) (string, error), openers []string, url string) error {
+	for _, name := range openers {
 		path, err := lookPath(name)
 		if err != nil {
 			continue
@@ -47,5 +54,5 @@ func openWith(_ context.Context, lookPath func(string) (string, error), url stri
 		}
 		return nil
 	}
-	return errors.New("neither xdg-open nor open is on PATH")
+	return fmt.Errorf("%s is not on PATH", strings.Join(openers, " or "))
 }

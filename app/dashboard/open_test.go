@@ -121,7 +121,7 @@ func TestOpenBrowserArgv(t *testing.T) {
 		return "", errors.New("not found")
 	}
 	url := "http://127.0.0.1:8080/?a=1&b=$(x) y"
-	if err := openWith(context.Background(), look, url); err != nil {
+	if err := openWith(context.Background(), look, []string{"xdg-open", "open"}, url); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "args.json"))
@@ -139,11 +139,15 @@ func TestOpenBrowserArgv(t *testing.T) {
 		t.Errorf("looked up %v", asked)
 	}
 
-	if err := openWith(context.Background(), func(string) (string, error) { return "", errors.New("no") }, url); err == nil {
-		t.Error("no opener on PATH is not an error")
+	err = openWith(context.Background(), func(string) (string, error) { return "", errors.New("no") }, browserOpeners("linux"), url)
+	if err == nil || err.Error() != "xdg-open is not on PATH" {
+		t.Errorf("no opener on PATH: %v", err)
+	}
+	if got := browserOpeners("darwin"); len(got) != 1 || got[0] != "open" {
+		t.Errorf("macOS openers %v", got)
 	}
 	t.Setenv(fakeExeEnv, "fail")
-	if err := openWith(context.Background(), func(string) (string, error) { return exe, nil }, url); err == nil {
+	if err := openWith(context.Background(), func(string) (string, error) { return exe, nil }, []string{"xdg-open"}, url); err == nil {
 		t.Error("a failing opener is not an error")
 	}
 }
