@@ -220,6 +220,8 @@ type capped struct {
 	dropped bool
 }
 
+// Write keeps what fits and reports everything written, so the command
+// never blocks or fails on a full buffer.
 func (c *capped) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -235,6 +237,7 @@ func (c *capped) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String is the kept output, marked when some was dropped.
 func (c *capped) String() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()

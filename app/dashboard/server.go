@@ -248,10 +248,12 @@ type PortInUseError struct {
 	Err  error
 }
 
+// Error is the spec's one-line message.
 func (e *PortInUseError) Error() string {
 	return fmt.Sprintf("port %d is in use (try --port N)", e.Port)
 }
 
+// Unwrap returns the listen error.
 func (e *PortInUseError) Unwrap() error { return e.Err }
 
 // Listen opens the dashboard's loopback listener; there is deliberately no
