@@ -7,8 +7,11 @@ import (
 	"os"
 	"time"
 
-	"github.com/gastown/gt/app/town"
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
+
+	"github.com/gastown/gt/app"
+	"github.com/gastown/gt/app/town"
 )
 
 // hostCloseTimeout bounds a host's shutdown (3 s grace + final export).
@@ -131,11 +134,14 @@ func newDemoCommand(e *env) *cobra.Command {
 	return cmd
 }
 
-// runDemoUI shows the demo running. TUI SWAP POINT: once the gt window
-// exists this becomes runTUI with the Mayor focused; until then it runs a
-// headless host in the foreground and prints progress until the convoy
-// lands or ctrl-C.
+// runDemoUI shows the demo running: the gt window with the Mayor focused
+// when stdin and stdout are a terminal; otherwise (scripts, CI) a headless
+// host in the foreground that prints progress until the convoy lands or
+// ctrl-C.
 func runDemoUI(ctx context.Context, e *env, dt *town.DemoTown, debug bool) error {
+	if isTerminal(e.stdin) && isTerminal(e.stdout) {
+		return runTUIWith(ctx, e, app.Options{Town: dt.Town, FocusMayor: true, Debug: debug})
+	}
 	fmt.Fprintf(e.stdout, "Hosting the demo town headless (ctrl-C to stop): %s\n", dt.Town.Root)
 	return runHeadlessHost(ctx, e, dt.Town, debug, func(ctx context.Context, _ *town.Host) error {
 		err := town.WatchDemo(ctx, dt.Town, dt.Convoy, e.stdout)
@@ -144,4 +150,10 @@ func runDemoUI(ctx context.Context, e *env, dt *town.DemoTown, debug bool) error
 		}
 		return err
 	})
+}
+
+// isTerminal reports whether v is a terminal file.
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
 }
