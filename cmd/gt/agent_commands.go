@@ -136,20 +136,20 @@ func printAgents(w io.Writer, rows []town.AgentRow, problems, hostLive bool) {
 	if problems && len(rows) == 0 {
 		fmt.Fprintln(w, "No agent needs attention")
 	} else {
-		fmt.Fprintln(w, agentsHeader)
+		table := [][]string{strings.Fields(agentsHeader)}
 		for _, r := range rows {
 			st, err := models.ParseAgentState(r.State)
 			state := r.State
 			if err == nil {
 				state = st.Glyph() + " " + r.State
 			}
-			hook, rt := dash(r.Hook), dash(r.Runtime)
-			line := fmt.Sprintf("%s  %s  %s  %s  %s  %s", r.Address, r.Role, state, hook, town.FormatIdle(r.IdleSeconds), rt)
+			row := []string{r.Address, r.Role, state, dash(r.Hook), town.FormatIdle(r.IdleSeconds), dash(r.Runtime)}
 			if r.NeedsAttention && r.Reason != "" {
-				line += "  " + r.Reason
+				row = append(row, r.Reason)
 			}
-			fmt.Fprintln(w, line)
+			table = append(table, row)
 		}
+		_ = writeTable(w, table)
 	}
 	if !hostLive {
 		fmt.Fprintln(w, town.NoHostFooter)

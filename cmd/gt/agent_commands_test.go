@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/mattn/go-runewidth"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -123,18 +125,14 @@ func TestAgentsAndNudgeCLI(t *testing.T) {
 	c.ok(c.root, "bd", "update", w, "-s", "hooked", "-a", "myproject/polecats/nux")
 
 	out := c.gt("agents")
-	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	want := []string{
-		"AGENT  ROLE  STATE  HOOK  IDLE  RUNTIME",
-		"mayor  mayor  ○ idle  -  -  claude",
-		"myproject/crew/joe  crew  ○ idle  -  -  claude",
-		"myproject/polecats/nux  polecat  💀 zombie  " + w + "  -  claude  hooked work but no session",
-		"(no gt host running: live session states unavailable)",
+	want := [][]string{
+		{"AGENT", "ROLE", "STATE", "HOOK", "IDLE", "RUNTIME"},
+		{"mayor", "mayor", "○ idle", "-", "-", "claude"},
+		{"myproject/crew/joe", "crew", "○ idle", "-", "-", "claude"},
+		{"myproject/polecats/nux", "polecat", "💀 zombie", w, "-", "claude", "hooked work but no session"},
 	}
-	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("gt agents:\n%s\nwant:\n%s", out, strings.Join(want, "\n"))
-	}
-	if p := c.gt("agents", "--problems"); !strings.Contains(p, "myproject/polecats/nux  polecat  💀 zombie") || strings.Contains(p, "mayor  mayor") {
+	checkAlignedTable(t, out, want, "(no gt host running: live session states unavailable)")
+	if p := c.gt("agents", "--problems"); !regexp.MustCompile(`myproject/polecats/nux +polecat +💀 zombie`).MatchString(p) || regexp.MustCompile(`mayor +mayor`).MatchString(p) {
 		t.Fatalf("--problems:\n%s", p)
 	}
 	var rows []map[string]any
@@ -196,8 +194,9 @@ func TestAgentsAndNudgeCLI(t *testing.T) {
 		{Agent: "mayor", Runtime: "codex", PID: 4322, StartedAt: now, LastOutputAt: &now},
 	})
 	out = c.gt("agents")
-	if strings.Contains(out, "no gt host running") || !strings.Contains(out, "myproject/polecats/nux  polecat  ● working  "+w+"  0s  claude\n") ||
-		!strings.Contains(out, "mayor  mayor  ○ idle  -  0s  codex\n") {
+	if strings.Contains(out, "no gt host running") ||
+		!regexp.MustCompile(`(?m)^myproject/polecats/nux +polecat +● working +`+w+` +0s +claude$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^mayor +mayor +○ idle +- +0s +codex$`).MatchString(out) {
 		t.Fatalf("hosted gt agents:\n%s", out)
 	}
 	if out := c.gt("mayor", "status"); out != "Mayor: idle (codex, pid 4322)\n" {
@@ -294,5 +293,36 @@ func TestMailCLI(t *testing.T) {
 	jsonl, _ := os.ReadFile(filepath.Join(c.root, ".beads", "issues.jsonl"))
 	if strings.Contains(string(jsonl), id) || !strings.Contains(string(jsonl), mayorMsg) {
 		t.Fatalf("issues.jsonl has ephemeral=%v permanent=%v", strings.Contains(string(jsonl), id), strings.Contains(string(jsonl), mayorMsg))
+	}
+}
+
+// checkAlignedTable asserts that out holds exactly the rows of want, laid
+// out as columns separated by at least two spaces whose starts line up (by
+// display width), followed by the footer line.
+func checkAlignedTable(t *testing.T, out string, want [][]string, footer string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != len(want)+1 || lines[len(lines)-1] != footer {
+		t.Fatalf("table:\n%s\nwant %d rows and footer %q", out, len(want), footer)
+	}
+	sep := regexp.MustCompile(` {2,}`)
+	starts := map[int]int{}
+	for i, line := range lines[:len(want)] {
+		if got := sep.Split(line, -1); strings.Join(got, "|") != strings.Join(want[i], "|") {
+			t.Fatalf("row %d = %q, want %q", i, got, want[i])
+		}
+		col := 0
+		for j, f := range want[i] {
+			if j == len(want[i])-1 {
+				break
+			}
+			idx := strings.Index(line[col:], f) + col
+			w := runewidth.StringWidth(line[:idx])
+			if prev, ok := starts[j]; ok && prev != w {
+				t.Fatalf("column %d of row %d starts at %d, others at %d:\n%s", j, i, w, prev, out)
+			}
+			starts[j] = w
+			col = idx + len(f)
+		}
 	}
 }
