@@ -115,16 +115,29 @@ func (m Model) maxOffset() int {
 
 // TitleText is the title bar's text without styling: `<name> <app title> ·
 // <runtime> · <glyph> <state> · <hook>`.
-func (m Model) TitleText() string {
+func (m Model) TitleText() string { return m.titleText(true, true) }
+
+// titleFor drops the app title, then the runtime, so the state glyph
+// stays visible in narrow panes.
+func (m Model) titleFor(w int) string {
+	for _, v := range [][2]bool{{true, true}, {false, true}, {false, false}} {
+		if t := m.titleText(v[0], v[1]); common.Width(t) <= w {
+			return t
+		}
+	}
+	return m.info.Name + " " + m.info.State.Glyph()
+}
+
+func (m Model) titleText(appTitle, runtime bool) string {
 	var b strings.Builder
 	b.WriteString(m.info.Name)
-	if m.screen != nil {
+	if m.screen != nil && appTitle {
 		if t := strings.TrimSpace(m.screen.Title()); t != "" {
 			b.WriteString(" ")
 			b.WriteString(common.Cut(t, maxAppTitle))
 		}
 	}
-	if m.info.Runtime != "" {
+	if m.info.Runtime != "" && runtime {
 		b.WriteString(" · ")
 		b.WriteString(m.info.Runtime)
 	}
@@ -179,7 +192,7 @@ func (m Model) Lines() []string {
 		sp = m.c.Styles.StateBorderFocus
 	}
 	border := sp.Of(m.info.State)
-	title := m.TitleText()
+	title := m.titleFor(max(m.w-4, 0))
 	if m.focused {
 		title = m.c.Styles.Bold.Render(title)
 	}
@@ -210,10 +223,9 @@ func (m *Model) EnterCopyMode() {
 	if m.screen == nil {
 		return
 	}
-	_, ih := m.InnerSize()
 	n := m.screen.Len()
+	// The cursor starts on the bottom visible row.
 	m.cp = copyState{active: true, cursor: max(n-1-m.offset, 0), anchor: -1}
-	_ = ih
 }
 
 func (m Model) updateCopy(kp tea.KeyPressMsg) (Model, tea.Cmd) {
