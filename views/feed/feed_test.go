@@ -129,7 +129,7 @@ func TestEventsFollowAndPause(t *testing.T) {
 	}
 	// The panel keeps at most max events, dropping the oldest.
 	m.SetMax(3)
-	if n := len(m.Events()); n != 3 || m.Events()[0].Type != "nudge" {
+	if n := len(m.Events()); n != 3 || m.Events()[0].Type != "session_start" {
 		t.Fatalf("trim: %d %v", n, m.Events())
 	}
 }
