@@ -118,4 +118,3 @@ func TestAgentTreeCursorAndIntents(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
