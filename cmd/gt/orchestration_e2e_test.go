@@ -819,3 +819,62 @@ func TestOrchestrationSlingKilled(t *testing.T) {
 		t.Fatalf("killed slings left extra polecats:\n%s", ps)
 	}
 }
+
+// TestOrchestrationDoneKilled is R2 for gt done: killed at any moment and
+// run again, it leaves exactly one MR and the bead with the refinery.
+func TestOrchestrationDoneKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	o := newOrchTown(t)
+	bin := filepath.Join(binDir(t), "gt")
+	for i, delay := range []time.Duration{0, 5 * time.Millisecond, 15 * time.Millisecond, 30 * time.Millisecond, 60 * time.Millisecond} {
+		id := o.create(fmt.Sprintf("Killed done %d", i), "")
+		o.gtOK(o.root, "sling", id, orchRig, "--no-convoy")
+		addr, _ := models.ParseAddress(o.bead(id).Assignee)
+		wt := filepath.Join(o.root, orchRig, "polecats", addr.Name, orchRig)
+		if err := os.WriteFile(filepath.Join(wt, fmt.Sprintf("f%d.txt", i)), []byte("x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		env := o.agentEnv(addr, "")
+		cmd := exec.Command(bin, "done")
+		cmd.Dir = wt
+		cmd.Env = append(cleanEnv(), env...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		out, errOut, code := runBin(t, wt, env, "gt", "done")
+		if code != 0 || out != "✓ Work submitted: "+id+" (mr)\nPolecat "+addr.Name+" is now idle.\n" {
+			t.Fatalf("re-run %d: %d %q %s", i, code, out, errOut)
+		}
+		b := o.bead(id)
+		if b.Status != models.StatusInProgress || b.Assignee != "myproj/refinery" {
+			t.Fatalf("%s: %s %q", id, b.Status, b.Assignee)
+		}
+		mrs := 0
+		o.withStore(func(s *beads.Store) {
+			list, err := s.List(context.Background(), beads.Filter{Types: []models.IssueType{models.TypeMergeRequest}, IncludeClosed: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range list {
+				if orchMRMeta(t, &list[i]).SourceIssue == id {
+					mrs++
+				}
+			}
+		})
+		if mrs != 1 {
+			t.Fatalf("%s has %d MRs", id, mrs)
+		}
+		if msg := o.git(wt, "log", "-1", "--format=%s"); msg != id+": final changes (gt done)" {
+			t.Fatalf("stray commit %q", msg)
+		}
+	}
+	run := o.gtOK(o.root, "refinery", "run")
+	if strings.Count(run, "✓ Merged ") != 5 {
+		t.Fatalf("refinery:\n%s", run)
+	}
+}
