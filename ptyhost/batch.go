@@ -3,6 +3,7 @@ package ptyhost
 import (
 	"strconv"
 
+	uv "github.com/charmbracelet/ultraviolet"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/vt"
 )
@@ -242,6 +243,7 @@ func (t *Terminal) canBatchLocked() bool {
 // batchLocked writes a run of k plain lines as one scroll plus positioned
 // prints (see the comment at the top of this file).
 func (t *Terminal) batchLocked(run []byte, k int) {
+	t.batches++
 	seq := make([]byte, 0, len(run)+k*10+16)
 	seq = append(seq, 0x1b, '[')
 	seq = strconv.AppendInt(seq, int64(k), 10)
@@ -264,5 +266,36 @@ func (t *Terminal) batchLocked(run []byte, k int) {
 	seq = append(seq, 0x1b, '[')
 	seq = strconv.AppendInt(seq, int64(t.rows), 10)
 	seq = append(seq, ";1H"...)
+
+	// The scroll pushes the top k rows into the emulator's scrollback, which
+	// clones them (~9 KB each) only for drainLocked to re-encode them. Encode
+	// them straight from the screen instead and switch the emulator's
+	// scrollback off for this one write.
+	scr := t.screens[0]
+	if t.emu.IsAltScreen() {
+		scr = t.screens[1]
+	}
+	sb := scr.Scrollback()
+	if sb == nil {
+		t.rawWriteLocked(seq)
+		return
+	}
+	for y := range k {
+		row := t.uvScratch[:0]
+		for x := range t.cols {
+			if c := scr.CellAt(x, y); c != nil {
+				row = append(row, *c)
+			} else {
+				row = append(row, uv.Cell{})
+			}
+		}
+		t.uvScratch = row
+		var w int
+		t.lineBuf, w = encodeStoredLine(t.lineBuf[:0], row, &t.lineScratch)
+		t.sb.push(storedLine{text: string(t.lineBuf), width: w})
+	}
+	clear(t.uvScratch) // drop references to cell strings
+	scr.SetScrollback(nil)
 	t.rawWriteLocked(seq)
+	scr.SetScrollback(sb)
 }

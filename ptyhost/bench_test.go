@@ -1,6 +1,7 @@
 package ptyhost
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -93,7 +94,9 @@ func writeStreamFile(b *testing.B, stream []byte) string {
 }
 
 // benchSessionCat times `cat` of a stream through a real session to exit.
+// Lines end in LF as programs write them; the tty turns them into CR LF.
 func benchSessionCat(b *testing.B, stream []byte) {
+	stream = bytes.ReplaceAll(stream, []byte("\r\n"), []byte("\n"))
 	file := writeStreamFile(b, stream)
 	b.SetBytes(int64(len(stream)))
 	b.ResetTimer()
@@ -121,6 +124,7 @@ func benchTmuxCat(b *testing.B, stream []byte) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		b.Skip("tmux not installed")
 	}
+	stream = bytes.ReplaceAll(stream, []byte("\r\n"), []byte("\n"))
 	file := writeStreamFile(b, stream)
 	sock := fmt.Sprintf("gt-bench-%d", os.Getpid())
 	tmux := func(args ...string) error {

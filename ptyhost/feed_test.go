@@ -128,6 +128,9 @@ func TestFilterMatchesRawEmulator(t *testing.T) {
 	term := NewTerminal(80, 24, TerminalOptions{Scrollback: len(wantSB) + 10})
 	_, _ = term.Write(stream)
 	term.Flush()
+	if term.batches < 100 {
+		t.Fatalf("only %d batched scrolls: the fast path is not exercised", term.batches)
+	}
 	got := stateOf(term)
 	if !reflect.DeepEqual(got.Screen, wantScreen) {
 		diffStates(t, got, termState{Screen: wantScreen, Cursor: got.Cursor, Title: got.Title, Scrollback: got.Scrollback, Modes: got.Modes})

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"unsafe"
 
+	uv "github.com/charmbracelet/ultraviolet"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/vt"
 )
@@ -103,6 +104,7 @@ type Terminal struct {
 
 	lineBuf     []byte
 	lineScratch Line
+	uvScratch   uv.Line
 
 	// screens are the emulator's main/alternate Screens (for scroll
 	// batching); nil if unavailable.
@@ -111,6 +113,8 @@ type Terminal struct {
 	// (only when the filter had to release a huge unfinished one), so the
 	// next write cannot be scanned for plain lines.
 	emuMidSeq bool
+	// batches counts batched scrolls (tests check the fast path is taken).
+	batches int
 
 	replies func([]byte)
 	log     *slog.Logger
