@@ -219,6 +219,13 @@ func (h *Host) startLocked(ctx context.Context, d desiredAgent, override, topic,
 	if d.Hooked != nil {
 		e.knownBeads[d.Hooked.ID] = true
 	}
+	// Work hooked before the session starts is announced by the beacon,
+	// not by "Work slung" nudges.
+	h.mu.Lock()
+	for _, b := range h.snap.hooked[key] {
+		e.knownBeads[b.ID] = true
+	}
+	h.mu.Unlock()
 	fail := func(code int, msg string) (*hostEntry, error) {
 		e.message, e.exited = msg, true
 		e.exit = ptyhost.ExitStatus{Code: code}

@@ -274,6 +274,21 @@ func TestHostSessionLifecycle(t *testing.T) {
 		i, j := strings.LastIndex(sc, "[from overseer] first"), strings.LastIndex(sc, "[from overseer] second")
 		return i >= 0 && j > i
 	})
+	// Work slung to the live agent is announced in its pane.
+	b := mkBead(t, tw, "overseer", models.Bead{Title: "Review the plan", IssueType: models.TypeTask, Priority: 2}, "hq")
+	withStore(t, tw, func(s *beads.Store) {
+		st, who := models.StatusHooked, "mayor"
+		if err := s.Write(context.Background(), "overseer", func(tx *beads.Tx) error {
+			_, err := tx.Update(b.ID, beads.Update{Status: &st, Assignee: &who})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	h.Poke()
+	waitFor(t, 20*time.Second, "the work-slung nudge", func() bool {
+		return strings.Contains(screen(), "Work slung: "+b.ID+". Run gt hook to see it, then begin.")
+	})
 	// sessions.json describes the live session.
 	waitFor(t, 5*time.Second, "sessions.json", func() bool {
 		f, ok, err := tw.LiveSessions(time.Now())
@@ -314,6 +329,14 @@ func TestHostSessionLifecycle(t *testing.T) {
 	})
 	h.Poke()
 	time.Sleep(500 * time.Millisecond)
+	waitFor(t, 3*time.Second, "an agent_state event to exited", func() bool {
+		for _, ev := range eventsOf(t, tw, "agent_state") {
+			if strings.Contains(string(ev.Payload), `"agent":"mayor"`) && strings.Contains(string(ev.Payload), `"to":"exited"`) {
+				return true
+			}
+		}
+		return false
+	})
 	if rec.count() != 1 || !processGone(pid) {
 		t.Fatalf("spawns=%d, pid %d gone=%v", rec.count(), pid, processGone(pid))
 	}
