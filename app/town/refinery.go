@@ -199,6 +199,13 @@ func (t *Town) ensureRefineryWorktree(ctx context.Context, rig, def string) (str
 			return "", err
 		}
 	}
+	// Only the refinery (under its lock) runs git here, so an index.lock
+	// is left by a killed pass and would block every later one.
+	if gd, err := git(ctx, dir, "rev-parse", "--absolute-git-dir"); err == nil {
+		if err := os.Remove(filepath.Join(gd, "index.lock")); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("remove stale index.lock: %w", err)
+		}
+	}
 	if cur, err := git(ctx, dir, "symbolic-ref", "--quiet", "--short", "HEAD"); err != nil || cur != def {
 		if _, err := git(ctx, dir, "checkout", "--quiet", "--force", def); err != nil {
 			return "", err
@@ -263,7 +270,7 @@ func (t *Town) syncDefault(ctx context.Context, j *mergeJob, res *mergeResult, l
 	if _, err := git(ctx, j.dir, "reset", "--quiet", "--hard", local); err != nil {
 		return false, err
 	}
-	if _, err := git(ctx, j.dir, "merge", "--quiet", "--ff-only", remote); err != nil {
+	if _, err := git(ctx, j.dir, append(gitIdentity(j.worker), "merge", "--quiet", "--ff-only", remote)...); err != nil {
 		return false, err
 	}
 	return false, nil
@@ -314,7 +321,10 @@ func (t *Town) runMerge(ctx context.Context, j *mergeJob) mergeResult {
 	if _, err := git(ctx, dir, "clean", "-fdq"); err != nil {
 		return fail(err)
 	}
-	if _, err := git(ctx, dir, "merge", "--squash", "--no-commit", "refs/heads/"+j.branch); err != nil {
+	// A merge may need a committer identity (recursive merges), which the
+	// machine may not have: the worker's is used, as for the commit.
+	mergeArgs := append(gitIdentity(j.worker), "merge", "--squash", "--no-commit", "refs/heads/"+j.branch)
+	if _, err := git(ctx, dir, mergeArgs...); err != nil {
 		files, _ := git(ctx, dir, "diff", "--name-only", "--diff-filter=U")
 		res.files = strings.Fields(files)
 		reset()
@@ -326,8 +336,20 @@ func (t *Town) runMerge(ctx context.Context, j *mergeJob) mergeResult {
 		return res
 	}
 	if _, err := git(ctx, dir, "diff", "--cached", "--quiet"); err == nil {
-		// Nothing to commit: the branch's changes are already in.
+		// Nothing to commit: the branch's changes are already in (a re-run
+		// after a crash between commit and close). A commit a crashed run
+		// made but did not push is pushed now.
 		reset()
+		if j.push && hasOrigin(ctx, dir) {
+			remote, _ := git(ctx, dir, "rev-parse", "--verify", "--quiet", "refs/remotes/origin/"+j.def)
+			if remote != old {
+				if err := pushDefault(ctx, dir, j.def); err != nil {
+					res.kind, res.err = "push", err
+					appendLog(logPath, "push failed: "+err.Error()+"\n")
+					return res
+				}
+			}
+		}
 		res.kind, res.commit = "nothing", old
 		return res
 	}
@@ -362,11 +384,7 @@ func (t *Town) runMerge(ctx context.Context, j *mergeJob) mergeResult {
 		return fail(err)
 	}
 	if j.push && hasOrigin(ctx, dir) {
-		ref := "refs/heads/" + j.def
-		pctx, cancel := context.WithTimeout(ctx, pushTimeout)
-		_, perr := git(pctx, dir, "push", "--quiet", "origin", ref+":"+ref)
-		cancel()
-		if err := perr; err != nil {
+		if err := pushDefault(ctx, dir, j.def); err != nil {
 			reset() // the default ref goes back to where it was
 			res.kind, res.err = "push", err
 			appendLog(logPath, "push failed: "+err.Error()+"\n")
@@ -376,6 +394,16 @@ func (t *Town) runMerge(ctx context.Context, j *mergeJob) mergeResult {
 	appendLog(logPath, "merged as "+commit+"\n")
 	res.kind, res.commit = "merged", commit
 	return res
+}
+
+// pushDefault pushes the local default branch to origin, bounded by
+// pushTimeout.
+func pushDefault(ctx context.Context, dir, def string) error {
+	ref := "refs/heads/" + def
+	pctx, cancel := context.WithTimeout(ctx, pushTimeout)
+	defer cancel()
+	_, err := git(pctx, dir, "push", "--quiet", "origin", ref+":"+ref)
+	return err
 }
 
 // runGate runs one gate as /bin/sh -c <text> in dir (the only shell gt

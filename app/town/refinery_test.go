@@ -221,3 +221,31 @@ func TestGateEnvDropsIdentity(t *testing.T) {
 		t.Fatalf("gate env %v", got)
 	}
 }
+
+func TestRefineryRecoversFromKilledPass(t *testing.T) {
+	f := newOrchFixture(t)
+	id, _ := f.slingAndSubmit(t, "Crashed merge", "c.txt", "c\n", SlingOptions{})
+	q, err := f.tw.MergeQueue(context.Background(), "myproj")
+	if err != nil || len(q) != 1 {
+		t.Fatalf("queue %+v %v", q, err)
+	}
+	// What a pass killed after its commit and before its push leaves: the
+	// squash commit on the local default branch, and a stale index.lock.
+	dir := f.tw.RefineryDir("myproj")
+	mustGit(t, dir, "merge", "--squash", "refs/heads/"+q[0].Branch)
+	mustGit(t, dir, "-c", "user.name=x", "-c", "user.email=x@example.com", "commit", "--quiet", "-m", "crashed")
+	gd := mustGit(t, dir, "rev-parse", "--absolute-git-dir")
+	if err := os.WriteFile(filepath.Join(gd, "index.lock"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outs := f.pass(t)
+	if len(outs) != 1 || outs[0].Result != MergeMerged {
+		t.Fatalf("%+v", outs)
+	}
+	if got := mustGit(t, "", "--git-dir", f.origin, "log", "-1", "--format=%s", "main"); got != "crashed" {
+		t.Fatalf("the unpushed commit did not reach origin: %q", got)
+	}
+	if b := f.get(t, id); b.Status != models.StatusClosed {
+		t.Fatalf("bead %s", b.Status)
+	}
+}
