@@ -126,14 +126,28 @@ func benchTmuxCat(b *testing.B, stream []byte) {
 	}
 	stream = bytes.ReplaceAll(stream, []byte("\r\n"), []byte("\n"))
 	file := writeStreamFile(b, stream)
-	sock := fmt.Sprintf("gt-bench-%d", os.Getpid())
+	// A fresh private server per run: a server being killed by the previous
+	// run would refuse the new session.
+	sock := fmt.Sprintf("gt-bench-%d-%d", os.Getpid(), time.Now().UnixNano())
+	tmuxCmd := func(args ...string) *exec.Cmd {
+		return exec.Command("tmux", append([]string{"-L", sock, "-f", "/dev/null"}, args...)...)
+	}
 	tmux := func(args ...string) error {
-		return exec.Command("tmux", append([]string{"-L", sock, "-f", "/dev/null"}, args...)...).Run()
+		if out, err := tmuxCmd(args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("tmux %v: %w: %s", args, err, out)
+		}
+		return nil
 	}
 	if err := tmux("new-session", "-d", "-x", "80", "-y", "24", "sleep 100000"); err != nil {
-		b.Skipf("tmux: %v", err)
+		b.Skip(err)
 	}
-	defer func() { _ = tmux("kill-server") }()
+	socketPath, _ := tmuxCmd("display-message", "-p", "#{socket_path}").Output()
+	defer func() {
+		_ = tmux("kill-server")
+		if p := string(bytes.TrimSpace(socketPath)); p != "" {
+			_ = os.Remove(p)
+		}
+	}()
 	_ = tmux("set-option", "-g", "history-limit", "10000")
 	b.SetBytes(int64(len(stream)))
 	b.ResetTimer()
