@@ -31,11 +31,18 @@ var startupLine = regexp.MustCompile(`^Dashboard: http://127\.0\.0\.1:(\d+)  \(C
 // ends and must exit 0.
 func gtDashboard(t *testing.T, dir string) string {
 	t.Helper()
+	base, _ := gtDashboardStderr(t, dir)
+	return base
+}
+
+// gtDashboardStderr is gtDashboard that also returns the process's stderr.
+func gtDashboardStderr(t *testing.T, dir string) (string, *syncBuffer) {
+	t.Helper()
 	cmd := exec.Command(gtBinary, "dashboard", "--port", "0")
 	cmd.Dir = dir
 	cmd.Env = gtEnv()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -72,11 +79,37 @@ func gtDashboard(t *testing.T, dir string) string {
 		if !ok || m == nil {
 			t.Fatalf("startup line %q (stderr %q)", line, stderr.String())
 		}
-		return "http://127.0.0.1:" + m[1]
+		return "http://127.0.0.1:" + m[1], stderr
 	case <-time.After(30 * time.Second):
 		t.Fatalf("no startup line (stderr %q)", stderr.String())
 	}
-	return ""
+	return "", stderr
+}
+
+// TestCLIRebuildsStore: a town whose beads.db is gone is rebuilt from
+// issues.jsonl, with the notice every command prints.
+func TestCLIRebuildsStore(t *testing.T) {
+	tw := newTown(t)
+	for _, title := range []string{"one", "two"} {
+		cmd := exec.Command(gtBinary, "bd", "create", title)
+		cmd.Dir = tw.Root
+		cmd.Env = gtEnv()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("bd create: %v %s", err, out)
+		}
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(tw.BeadsDB() + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	base, stderr := gtDashboardStderr(t, tw.Root)
+	if got := stderr.String(); got != "Rebuilt beads.db from issues.jsonl (3 issues)\n" {
+		t.Errorf("stderr %q", got)
+	}
+	if st := fetchState(t, base); len(st.Ready) != 2 {
+		t.Errorf("ready after the rebuild: %+v", st.Ready)
+	}
 }
 
 func fetchState(t *testing.T, base string) State {

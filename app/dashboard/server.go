@@ -67,8 +67,10 @@ type Options struct {
 	Port int
 	// Open asks Run to open the page in a browser.
 	Open bool
-	// Stdout receives the startup line and warnings.
+	// Stdout receives the startup line and warnings; Stderr the notice of
+	// a store rebuilt from issues.jsonl.
 	Stdout io.Writer
+	Stderr io.Writer
 	// Browser opens a URL; nil means xdg-open or open from PATH.
 	Browser func(ctx context.Context, url string) error
 	// PollInterval and Keepalive override the SSE timings, Fallback the
@@ -283,6 +285,9 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer s.Close()
+	if n, ok := s.store.Rebuilt(); ok && o.Stderr != nil {
+		fmt.Fprintf(o.Stderr, "Rebuilt beads.db from issues.jsonl (%d issues)\n", n)
+	}
 	ln, err := Listen(o.Port)
 	if err != nil {
 		return err

@@ -31,7 +31,7 @@ func newDashboardCommand(e *env) *cobra.Command {
 			}
 			debug, _ := cmd.Flags().GetBool("debug")
 			return dashboard.Run(cmd.Context(), dashboard.Options{
-				Town: t, Exe: e.exe, Port: port, Open: open, Stdout: e.stdout, Debug: debug,
+				Town: t, Exe: e.exe, Port: port, Open: open, Stdout: e.stdout, Stderr: e.stderr, Debug: debug,
 			})
 		},
 	}
