@@ -480,7 +480,7 @@ func TestFormulaListSources(t *testing.T) {
 		f := strings.Fields(line)
 		rows[f[0]] = f[len(f)-1]
 	}
-	if !strings.HasPrefix(out, "NAME  TYPE  STEPS  VARS  SOURCE\n") || rows["release"] != "rig" || rows["townflow"] != "town" || rows["mine"] != "user" || rows["tdd"] != "embedded" {
+	if !regexp.MustCompile(`^NAME +TYPE +STEPS +VARS +SOURCE\n`).MatchString(out) || rows["release"] != "rig" || rows["townflow"] != "town" || rows["mine"] != "user" || rows["tdd"] != "embedded" {
 		t.Errorf("formula list from the checkout:\n%s", out)
 	}
 	if strings.Count(out, "release ") != 1 {
@@ -582,8 +582,8 @@ func TestFormulaSeedWorkflowInTown(t *testing.T) {
 		t.Fatal(err)
 	}
 	list := bdOK(t, town, env, "formula", "list")
-	for _, want := range []string{"release  workflow  5  1  embedded\n", "hotfix  workflow  1  0  town\n", "mol-polecat-work  workflow  5  4  embedded\n"} {
-		if !strings.Contains(list, want) {
+	for _, want := range []string{`(?m)^release +workflow +5 +1 +embedded$`, `(?m)^hotfix +workflow +1 +0 +town$`, `(?m)^mol-polecat-work +workflow +5 +4 +embedded$`} {
+		if !regexp.MustCompile(want).MatchString(list) {
 			t.Errorf("bd formula list lacks %q:\n%s", want, list)
 		}
 	}

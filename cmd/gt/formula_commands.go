@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -125,14 +126,12 @@ func newFormulaListCommand(e *env) *cobra.Command {
 				fmt.Fprintln(e.stdout, "No formulas.")
 				return nil
 			}
-			// Two-space separated, exactly as §7.5 writes the header.
-			var b strings.Builder
-			b.WriteString("NAME  TYPE  STEPS  VARS  SOURCE\n")
+			// The §7.5 columns, aligned.
+			table := [][]string{{"NAME", "TYPE", "STEPS", "VARS", "SOURCE"}}
 			for _, r := range rows {
-				fmt.Fprintf(&b, "%s  %s  %d  %d  %s\n", r.Name, r.Type, r.Steps, r.Vars, r.Source)
+				table = append(table, []string{r.Name, r.Type, strconv.Itoa(r.Steps), strconv.Itoa(r.Vars), r.Source})
 			}
-			_, err = io.WriteString(e.stdout, b.String())
-			return err
+			return writeTable(e.stdout, table)
 		},
 	}
 	cmd.Flags().StringVar(&typ, "type", "", "only formulas of this type")
