@@ -33,6 +33,7 @@ type (
 		err     error
 	}
 	convoyPickerDataMsg struct{ ids []string }
+	paneResizedMsg      struct{ addr string }
 )
 
 // waitForHostEvent waits for the host's next update; app re-arms it after
@@ -167,11 +168,12 @@ func stopAgentCmd(ctx context.Context, h Host, addr string) tea.Cmd {
 	}
 }
 
-// resizeCmd resizes an agent's PTY (TIOCSWINSZ + SIGWINCH).
+// resizeCmd resizes an agent's PTY (TIOCSWINSZ + SIGWINCH) and emulator;
+// the pane is repainted once the emulator has its new size.
 func resizeCmd(h Host, addr string, cols, rows int) tea.Cmd {
 	return func() tea.Msg {
 		_ = h.Resize(addr, cols, rows)
-		return nil
+		return paneResizedMsg{addr}
 	}
 }
 

@@ -205,7 +205,7 @@ func (m *Model) openHelp() tea.Cmd {
 		{Title: "Global (after " + m.keys.Prefix.Help().Key + " in a pane)", Bindings: m.keys.FullHelp()},
 		{Title: "Beads", Bindings: m.beads.KeyMap().FullHelp()},
 		{Title: "Convoys", Bindings: m.convoys.KeyMap().FullHelp()},
-		{Title: "Feed / Problems", Bindings: m.feed.keys.FullHelp()},
+		{Title: "Feed / Problems", Bindings: m.feed.FullHelp()},
 	}
 	if p := m.focusedPane(); p != nil {
 		secs = append(secs, help.Section{Title: "Copy mode", Bindings: p.view.KeyMap().FullHelp()})

@@ -124,8 +124,15 @@ func (h *fakeHost) callList() []string {
 	return append([]string(nil), h.calls...)
 }
 
+// Resize records the call and resizes the fake terminal, as the host
+// resizes the PTY and emulator.
 func (h *fakeHost) Resize(addr string, c, r int) error {
 	h.record(fmt.Sprintf("resize %s %dx%d", addr, c, r))
+	for _, a := range h.Agents() {
+		if ft, ok := a.Term.(*fakeTerm); ok && a.Address == addr {
+			ft.Terminal.Resize(c, r)
+		}
+	}
 	return nil
 }
 

@@ -154,7 +154,7 @@ func (m *Model) panelOwns(kp tea.KeyPressMsg) bool {
 	case focusConvoys:
 		return matchesAny(kp, m.convoys.KeyMap().FullHelp())
 	case focusFeed:
-		return matchesAny(kp, m.feed.keys.FullHelp())
+		return m.feed.Owns(kp)
 	}
 	return false
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gastown/gt/views/convoys"
 	"github.com/gastown/gt/views/dialogs"
 	"github.com/gastown/gt/views/pane"
+	"github.com/gastown/gt/views/problems"
 	"github.com/gastown/gt/views/statusbar"
 	"github.com/gastown/gt/views/styles"
 )
@@ -172,6 +173,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleMouse(msg)
 	case frameMsg:
 		return m, m.handleFrame()
+	case paneResizedMsg:
+		m.markDirty(msg.addr)
+		return m, m.armFrame()
 	case hostUpdateMsg:
 		return m, m.handleHostUpdate(msg)
 	case hostClosedMsg:
@@ -225,13 +229,13 @@ func (m *Model) handleIntent(msg tea.Msg) tea.Cmd {
 		return m.openConfirm("Close convoy", "Close convoy 🚚 "+msg.ID+" ("+msg.Title+")?", pendingOp{convoy: msg.ID})
 	case convoys.NewMsg:
 		return m.openConvoyName("New convoy", nil, "")
-	case focusAgentMsg:
-		m.focusAgent(msg.addr)
+	case problems.FocusMsg:
+		m.focusAgent(msg.Address)
 		return m.relayout()
-	case nudgeAgentMsg:
-		return nudgeCmd(m.ctx, m.town, msg.addr, "continue")
-	case restartAgentMsg:
-		return restartAgentCmd(m.ctx, m.host, msg.addr)
+	case problems.NudgeMsg:
+		return nudgeCmd(m.ctx, m.town, msg.Address, "continue")
+	case problems.RestartMsg:
+		return restartAgentCmd(m.ctx, m.host, msg.Address)
 	}
 	return nil
 }

@@ -201,7 +201,7 @@ func (m *Model) shortHelp() []key.Binding {
 	case focusConvoys:
 		return m.convoys.KeyMap().ShortHelp()
 	case focusFeed:
-		return m.feed.keys.ShortHelp()
+		return m.feed.ShortHelp()
 	}
 	if p := m.focusedPane(); p != nil && p.view.InCopyMode() {
 		return p.view.KeyMap().ShortHelp()
