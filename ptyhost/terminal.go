@@ -273,10 +273,18 @@ func (t *Terminal) writeEmuLocked(p []byte, endsMidSeq bool) {
 			t.rawWriteLocked(p[:start])
 			if t.canBatchLocked() {
 				t.batchLocked(p[start:end], lines)
-			} else {
-				t.rawWriteLocked(p[start:end])
+				p = p[end:]
+				continue
 			}
-			p = p[end:]
+			// Not at the bottom-left corner yet (a line continued from the
+			// last read, or a screen still filling): write one line as it
+			// is and look again.
+			j := start
+			for p[j] != '\n' {
+				j++
+			}
+			t.rawWriteLocked(p[start : j+1])
+			p = p[j+1:]
 		}
 	}
 	t.rawWriteLocked(p)
