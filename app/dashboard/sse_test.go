@@ -96,7 +96,9 @@ func TestEventStream(t *testing.T) {
 	// A hooked polecat without a host: its idle time ticks every second,
 	// which must not count as a change.
 	createBead(t, s, models.Bead{Title: "H", Priority: 2, Status: models.StatusHooked, Assignee: "gastown/polecats/nux"}, beads.CreateOpts{})
-	ts := startServer(t, Options{Town: tw, Keepalive: 400 * time.Millisecond})
+	// A 500 ms poll (the default is 1 s, see TestDefaults) keeps the 2 s bound
+	// below from flaking on a loaded machine.
+	ts := startServer(t, Options{Town: tw, Keepalive: 400 * time.Millisecond, PollInterval: 500 * time.Millisecond})
 
 	frames := openStream(t, ts, "")
 	first := next(t, frames, 2*time.Second, "first frame", func(sseFrame) bool { return true })
