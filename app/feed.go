@@ -468,6 +468,16 @@ func (m FeedModel) header() string {
 		return s.Title.Render(m.problems.Header())
 	}
 	h := s.Title.Render("GT Feed")
+	if l := feedLayout(m.w, m.h, m.focus, m.probMode); l.Single {
+		// Only the focused panel shows: name them all, focused one marked.
+		for i, n := range [...]string{"1 Agents", "2 Convoys", "3 Events"} {
+			if feedPanelID(i) == m.focus {
+				h += " " + s.AccentPaint.Render("["+n+"]")
+			} else {
+				h += s.MutedPaint.Render(" " + n)
+			}
+		}
+	}
 	if !m.loaded {
 		return h + s.MutedPaint.Render("  loading…")
 	}
@@ -480,17 +490,6 @@ func (m FeedModel) header() string {
 	}
 	if !m.snap.Agents.HostLive {
 		h += s.MutedPaint.Render(" · no gt host running")
-	}
-	if l := feedLayout(m.w, m.h, m.focus, m.probMode); l.Single {
-		names := [...]string{"1 Agents", "2 Convoys", "3 Events"}
-		h += " ·"
-		for i, n := range names {
-			if feedPanelID(i) == m.focus {
-				h += " " + s.AccentPaint.Render("["+n+"]")
-			} else {
-				h += s.MutedPaint.Render(" " + n)
-			}
-		}
 	}
 	return h
 }
@@ -542,13 +541,18 @@ func (m FeedModel) helpLines(w, h int) []string {
 	var lines []string
 	for _, g := range groups {
 		lines = append(lines, s.Title.Render(" "+g.name))
-		var parts []string
+		line := " "
 		for _, col := range g.keys {
 			for _, b := range col {
-				parts = append(parts, b.Help().Key+" "+b.Help().Desc)
+				part := "  " + b.Help().Key + " " + b.Help().Desc
+				if common.Width(line+part) > w-2 && line != " " {
+					lines = append(lines, line)
+					line = " "
+				}
+				line += part
 			}
 		}
-		lines = append(lines, "   "+strings.Join(parts, " · "))
+		lines = append(lines, line)
 	}
 	lines = append(lines, s.MutedPaint.Render(" any key closes this help"))
 	return common.Frame(s.Title.Render("Help"), common.FitLines(lines, max(w-2, 0), max(h-2, 0)), w, h, s.BorderFocus)
