@@ -225,9 +225,13 @@ func (t *Town) commitStray(ctx context.Context, d *doneCtx) error {
 		if _, err := git(ctx, d.worktree, "add", "-A"); err != nil {
 			return err
 		}
-		args := append(gitIdentity(d.addr.Name), "commit", "--quiet", "--no-verify", "-m", d.bead.ID+": final changes (gt done)")
-		if _, err := git(ctx, d.worktree, args...); err != nil {
-			return err
+		// A killed earlier run may have committed already while the index
+		// still looked dirty: only commit what is really staged.
+		if _, err := git(ctx, d.worktree, "diff", "--cached", "--quiet"); err != nil {
+			args := append(gitIdentity(d.addr.Name), "commit", "--quiet", "--no-verify", "-m", d.bead.ID+": final changes (gt done)")
+			if _, err := git(ctx, d.worktree, args...); err != nil {
+				return err
+			}
 		}
 	}
 	if cur, err := git(ctx, d.worktree, "symbolic-ref", "--quiet", "--short", "HEAD"); err != nil || cur != d.branch {
