@@ -611,3 +611,19 @@ func (t *Town) FocusAgent(ctx context.Context, agent string) error {
 	_, err := NewHostClient(t.Root).Do(ctx, HostRequest{Op: OpFocus, Agent: agent})
 	return err
 }
+
+// FeedAgents computes every agent's §9 state for gt feed: with live
+// signals from the host's status op when a host answers, else from a
+// trusted sessions.json, else from beads alone.
+func (t *Town) FeedAgents(ctx context.Context, now time.Time) (AgentsReport, error) {
+	sessions, live, err := t.feedSessions(ctx, now)
+	if err != nil {
+		return AgentsReport{}, err
+	}
+	var rep AgentsReport
+	err = t.withReadStore(ctx, func(s *beads.Store) error {
+		rep, err = t.agentsWithSessions(ctx, s, now, sessions, live)
+		return err
+	})
+	return rep, err
+}

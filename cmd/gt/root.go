@@ -158,6 +158,7 @@ func newGTCommand(e *env) *cobra.Command {
 	addWorkCommands(root, e)
 	addDashboardCommands(root, e)
 	addHostCommands(root, e)
+	addFeedCommands(root, e)
 	return root
 }
 
