@@ -330,3 +330,39 @@ func TestBatchingMatchesRawEmulator(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBatchMatchesRaw builds streams from tokens that the filter passes
+// through unchanged and checks the terminal (batching, scrollback hand-off)
+// against a bare emulator fed the same bytes.
+func FuzzBatchMatchesRaw(f *testing.F) {
+	f.Add([]byte("aaaa\x00bbbb\x00\x00cc\x00"), uint8(10), uint8(4))
+	f.Add([]byte("abc\x00\x01\x02\x03abc\x00\x04\x05\x00\x00\x00"), uint8(3), uint8(3))
+	f.Fuzz(func(t *testing.T, data []byte, c, r uint8) {
+		cols, rows := int(c%60)+2, int(r%20)+3
+		tokens := []string{"\r\n", "\x1b[31m", "\x1b[44m", "\x1b[m", "世", "\x1b[2;4r", "\x1b[r", "\x1b[H", "\x1b[2J",
+			"\x1bM", "\t", "\x1b[?1049h", "\x1b[?1049l", "\n", "\r", "e\u0301", "\x1b[3S", "\x1b[2b", "\x1b(0", "\x1b(B", "\x1b[4h", "\x1b[4l"}
+		var b bytes.Buffer
+		for _, d := range data {
+			if d >= 'a' && d <= 'z' {
+				b.WriteByte(d)
+				continue
+			}
+			b.WriteString(tokens[int(d)%len(tokens)])
+		}
+		stream := b.Bytes()
+		wantScreen, wantSB := rawVTState(stream, cols, rows)
+		term := NewTerminal(cols, rows, TerminalOptions{Scrollback: len(wantSB) + 1})
+		_, _ = term.Write(stream)
+		term.Flush()
+		got := stateOf(term)
+		if !reflect.DeepEqual(got.Screen, wantScreen) {
+			t.Fatalf("screen:\n got %q\nwant %q", got.Screen, wantScreen)
+		}
+		if len(wantSB) == 0 {
+			wantSB = nil
+		}
+		if !reflect.DeepEqual(got.Scrollback, wantSB) {
+			t.Fatalf("scrollback:\n got %q\nwant %q", got.Scrollback, wantSB)
+		}
+	})
+}

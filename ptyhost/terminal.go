@@ -166,6 +166,9 @@ func (t *Terminal) newEmulatorLocked() {
 		t.log.Debug("ptyhost: alternate screen scrollback left enabled", "err", err)
 	}
 	t.screens[0], t.screens[1] = screensOf(e)
+	if err := shrinkParserData(e); err != nil {
+		t.log.Debug("ptyhost: emulator parser buffer left at 4 MiB", "err", err)
+	}
 	t.emuMidSeq = false
 	// ED 3 clears the scrollback: ours too. Returning false lets the
 	// emulator's own handler run after this one.
@@ -220,6 +223,27 @@ func disableAltScrollback(e *vt.Emulator) error {
 		return err
 	}
 	scrs[1].SetScrollback(nil)
+	return nil
+}
+
+// parserDataSize is the emulator parser's string buffer. x/vt allocates
+// 4 MiB per emulator for OSC/DCS data; the filter only ever passes it
+// re-emitted OSC 7/8/10-12 of at most 3x maxStringPayload bytes.
+const parserDataSize = 3*maxStringPayload + 1024
+
+// shrinkParserData replaces the emulator parser's 4 MiB string buffer with
+// one of parserDataSize (a longer sequence would be cut, never overflow).
+func shrinkParserData(e *vt.Emulator) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("reflect on vt.Emulator: %v", r)
+		}
+	}()
+	v := reflect.ValueOf(e).Elem().FieldByName("parser")
+	if !v.IsValid() || v.Type() != reflect.TypeFor[*ansi.Parser]() || v.IsNil() {
+		return errors.New("vt.Emulator has no *ansi.Parser field parser")
+	}
+	(*ansi.Parser)(unsafe.Pointer(v.Pointer())).SetDataSize(parserDataSize)
 	return nil
 }
 

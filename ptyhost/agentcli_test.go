@@ -1,0 +1,376 @@
+package ptyhost
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The real agent CLIs, started offline in a fresh HOME, compared with the
+// same CLI in a tmux pane of the same size: `tmux capture-pane -p` text
+// against the session's plain lines (trailing blanks trimmed), plus the
+// cursor cell. The versions are pinned here and in .ci/run.
+//
+// Each run tees the PTY output to pty.bin in the test's artifact directory
+// (keep it with `go test -artifacts ./ptyhost -run AgentCLI`), so a
+// difference can be traced to the bytes that caused it.
+
+const (
+	claudeCodeVersion = "2.1.330" // npm @anthropic-ai/claude-code
+)
+
+// agentCLI is one real CLI scenario.
+type agentCLI struct {
+	name string
+	argv []string
+	env  []string // on top of agentCLIEnv
+	// ready is text that shows the first screen is up.
+	ready string
+	// exits: the CLI prints its screen and exits (tmux keeps the pane by
+	// running it under `sh -c '"$@"; exec sleep …'`, which prints nothing).
+	exits bool
+	// masks are regexps of lines that may honestly differ between two
+	// starts of the CLI; a line matching one is replaced by its pattern on
+	// both sides. Everything else must be equal.
+	masks []*regexp.Regexp
+	steps []agentStep
+}
+
+// agentStep is one key pressed in both terminals, then the screens are
+// compared again once they show ready and are stable.
+type agentStep struct {
+	key     Key
+	tmuxKey string
+	ready   string
+}
+
+func agentCLIEnv(home string) []string {
+	return []string{
+		"HOME=" + home,
+		"PATH=" + os.Getenv("PATH"),
+		"TERM=xterm-256color",
+		"COLORTERM=truecolor",
+		"LANG=C.UTF-8",
+		"LC_ALL=C.UTF-8",
+		"CI=", // some CLIs change their UI under CI
+		"DISABLE_AUTOUPDATER=1",
+		"DISABLE_TELEMETRY=1",
+		"DISABLE_ERROR_REPORTING=1",
+		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
+	}
+}
+
+func claudeScenarios() []agentCLI {
+	return []agentCLI{
+		{
+			// With no login the first-party start-up runs a connectivity
+			// check first; offline it prints the welcome banner and
+			// "Unable to connect to Anthropic services" and exits 1.
+			name:  "offline",
+			argv:  []string{"claude"},
+			ready: "Unable to connect to Anthropic services",
+			exits: true,
+		},
+		{
+			// A Bedrock provider has no first-party connectivity check
+			// and no OAuth step: onboarding starts at the theme picker.
+			// Down moves the picker's cursor; Enter picks the theme and
+			// redraws the whole screen with the security notes.
+			name:  "theme-picker",
+			argv:  []string{"claude"},
+			env:   []string{"CLAUDE_CODE_USE_BEDROCK=1"},
+			ready: "Choose the text style that looks best with your terminal",
+			steps: []agentStep{
+				{Key{Code: KeyDown}, "Down", "Dark mode"},
+				{Key{Code: KeyEnter}, "Enter", "Security notes:"},
+			},
+		},
+	}
+}
+
+func TestAgentCLIClaudeMatchesTmux(t *testing.T) {
+	requireAgentCLI(t, "claude", claudeCodeVersion)
+	for _, sc := range claudeScenarios() {
+		for _, size := range [][2]int{{100, 30}, {80, 24}} {
+			t.Run(fmt.Sprintf("%s/%dx%d", sc.name, size[0], size[1]), func(t *testing.T) {
+				compareWithTmux(t, sc, size[0], size[1])
+			})
+		}
+	}
+}
+
+// requireAgentCLI skips when the CLI or tmux is missing outside CI; in CI
+// (CI set, as .ci/run installs them) a missing one fails.
+func requireAgentCLI(t *testing.T, bin, version string) {
+	t.Helper()
+	skipShort(t)
+	for _, b := range []string{bin, "tmux"} {
+		if _, err := exec.LookPath(b); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s not on PATH in CI (.ci/run installs it)", b)
+			}
+			t.Skipf("%s not on PATH", b)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s --version: %v: %s", bin, err, out)
+	}
+	if !strings.Contains(string(out), version) {
+		t.Logf("%s --version says %q; this test was written against %s", bin, strings.TrimSpace(string(out)), version)
+	}
+}
+
+// termView is what both terminals are compared on.
+type termView struct {
+	lines  []string
+	cx, cy int
+	// history is the scrollback, oldest first.
+	history []string
+	title   string
+}
+
+func (v termView) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "cursor %d,%d title %q\n", v.cx, v.cy, v.title)
+	for i, l := range v.history {
+		fmt.Fprintf(&b, "h%-3d|%s\n", i-len(v.history), l)
+	}
+	for i, l := range v.lines {
+		fmt.Fprintf(&b, "%2d|%s\n", i, l)
+	}
+	return b.String()
+}
+
+func (v termView) text() string { return strings.Join(v.lines, "\n") }
+
+func compareWithTmux(t *testing.T, sc agentCLI, cols, rows int) {
+	// Two separate fresh homes and working directories of the same length,
+	// so nothing carries over and paths shown on screen are masked alike.
+	base := t.TempDir()
+	mk := func(name string) string {
+		d := filepath.Join(base, name)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	ourHome, ourDir := mk("home-a"), mk("work-a")
+	tmuxHome, tmuxDir := mk("home-b"), mk("work-b")
+
+	rec, err := os.Create(filepath.Join(t.ArtifactDir(), "pty.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rec.Close() }) // after the session's Close
+	s := startSession(t, Spec{
+		Argv:   sc.argv,
+		Env:    append(agentCLIEnv(ourHome), sc.env...),
+		Dir:    ourDir,
+		Cols:   cols,
+		Rows:   rows,
+		Record: rec,
+	})
+	events := s.Events()
+	go func() {
+		for range events {
+		}
+	}()
+
+	tm := startTmuxPane(t, sc, append(agentCLIEnv(tmuxHome), sc.env...), tmuxDir, cols, rows)
+
+	norm := func(v termView, home, dir string) termView {
+		fix := func(lines []string) []string {
+			var out []string
+			for _, l := range lines {
+				l = strings.ReplaceAll(l, dir, "<DIR>")
+				l = strings.ReplaceAll(l, home, "<HOME>")
+				for _, m := range sc.masks {
+					if m.MatchString(l) {
+						l = "<masked " + m.String() + ">"
+					}
+				}
+				out = append(out, strings.TrimRight(l, " "))
+			}
+			return out
+		}
+		v.lines, v.history = fix(v.lines), fix(v.history)
+		return v
+	}
+	ours := func() termView {
+		scr := s.Snapshot()
+		v := termView{lines: scr.PlainLines(), cx: scr.Cursor.X, cy: scr.Cursor.Y, title: s.Title()}
+		for _, l := range s.Scrollback(0, s.ScrollbackLen()) {
+			v.history = append(v.history, l.Plain())
+		}
+		return norm(v, ourHome, ourDir)
+	}
+	theirs := func() termView { return norm(tm.view(t), tmuxHome, tmuxDir) }
+
+	check := func(stage, ready string) {
+		t.Helper()
+		// Both run at once; wait for each to show ready and hold still.
+		got := waitStable(t, "ptyhost "+stage, ready, ours)
+		want := waitStable(t, "tmux "+stage, ready, theirs)
+		// A late repaint on one side: give both one more chance to settle.
+		if got.String() != want.String() {
+			time.Sleep(2 * time.Second)
+			got = waitStable(t, "ptyhost "+stage, ready, ours)
+			want = waitStable(t, "tmux "+stage, ready, theirs)
+		}
+		if d := diffViews(got, want); d != "" {
+			t.Errorf("%s: screen differs from tmux (PTY bytes in %s):\n%s\n--- ptyhost:\n%s--- tmux:\n%s",
+				stage, rec.Name(), d, got, want)
+		}
+	}
+
+	check("first screen", sc.ready)
+	if sc.exits {
+		st := waitExitWithin(t, s, 30*time.Second)
+		if st.Code == -1 {
+			t.Errorf("exit status unknown: %v", st)
+		}
+		check("after exit", sc.ready)
+	}
+	for _, st := range sc.steps {
+		if err := s.SendKey(st.key); err != nil {
+			t.Fatalf("send %v: %v", st.key.Code, err)
+		}
+		tm.run(t, "send-keys", "-t", tm.target, st.tmuxKey)
+		check("after "+st.tmuxKey, st.ready)
+	}
+}
+
+// waitStable polls view until it contains ready and is unchanged for a
+// second (bounded), and returns it.
+func waitStable(t *testing.T, what, ready string, view func() termView) termView {
+	t.Helper()
+	const quiet = 1200 * time.Millisecond
+	deadline := time.Now().Add(60 * time.Second)
+	last := view()
+	since := time.Now()
+	for {
+		time.Sleep(100 * time.Millisecond)
+		v := view()
+		if v.String() != last.String() {
+			last, since = v, time.Now()
+			continue
+		}
+		if strings.Contains(v.text(), ready) && time.Since(since) >= quiet {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no stable screen showing %q within 60s; last:\n%s", what, ready, last)
+		}
+	}
+}
+
+// diffViews lists differing rows, scrollback rows, cursor and title; ""
+// if equal. Scrollback rows are compared from the newest back.
+func diffViews(got, want termView) string {
+	var b strings.Builder
+	if got.cx != want.cx || got.cy != want.cy {
+		fmt.Fprintf(&b, "cursor: ptyhost %d,%d tmux %d,%d\n", got.cx, got.cy, want.cx, want.cy)
+	}
+	if got.title != want.title {
+		fmt.Fprintf(&b, "title: ptyhost %q tmux %q\n", got.title, want.title)
+	}
+	at := func(lines []string, i int) string {
+		if i >= 0 && i < len(lines) {
+			return lines[i]
+		}
+		return ""
+	}
+	for i := range max(len(got.lines), len(want.lines)) {
+		if g, w := at(got.lines, i), at(want.lines, i); g != w {
+			fmt.Fprintf(&b, "row %d:\n  ptyhost %q\n  tmux    %q\n", i, g, w)
+		}
+	}
+	if len(got.history) != len(want.history) {
+		fmt.Fprintf(&b, "scrollback: ptyhost %d rows, tmux %d rows\n", len(got.history), len(want.history))
+	}
+	for i := 1; i <= max(len(got.history), len(want.history)); i++ {
+		if g, w := at(got.history, len(got.history)-i), at(want.history, len(want.history)-i); g != w {
+			fmt.Fprintf(&b, "scrollback row -%d:\n  ptyhost %q\n  tmux    %q\n", i, g, w)
+		}
+	}
+	return b.String()
+}
+
+// tmuxPane is a CLI in a pane of a private tmux server.
+type tmuxPane struct {
+	sock, target string
+}
+
+// tmux runs one tmux command on the private server (bounded to 10 s).
+func (p *tmuxPane) tmux(args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return exec.CommandContext(ctx, "tmux", append([]string{"-L", p.sock, "-f", "/dev/null"}, args...)...).CombinedOutput()
+}
+
+func (p *tmuxPane) run(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := p.tmux(args...)
+	if err != nil {
+		t.Fatalf("tmux %v: %v: %s", args, err, out)
+	}
+	return string(out)
+}
+
+func (p *tmuxPane) view(t *testing.T) termView {
+	t.Helper()
+	lines := func(text string) []string {
+		text = strings.TrimSuffix(text, "\n")
+		if text == "" {
+			return nil
+		}
+		return strings.Split(text, "\n")
+	}
+	v := termView{lines: lines(p.run(t, "capture-pane", "-p", "-t", p.target))}
+	info := strings.SplitN(p.run(t, "display-message", "-p", "-t", p.target,
+		"#{cursor_x} #{cursor_y} #{history_size} #{pane_title}"), " ", 4)
+	if len(info) == 4 {
+		v.cx, _ = strconv.Atoi(info[0])
+		v.cy, _ = strconv.Atoi(info[1])
+		if n, _ := strconv.Atoi(info[2]); n > 0 {
+			v.history = lines(p.run(t, "capture-pane", "-p", "-t", p.target, "-S", "-"+info[2], "-E", "-1"))
+		}
+		v.title = strings.TrimSuffix(info[3], "\n")
+	}
+	return v
+}
+
+// startTmuxPane starts sc in a detached tmux session of cols x rows on a
+// private socket, with exactly env (env -i), and kills the server at cleanup.
+func startTmuxPane(t *testing.T, sc agentCLI, env []string, dir string, cols, rows int) *tmuxPane {
+	t.Helper()
+	p := &tmuxPane{sock: fmt.Sprintf("gt-cc-%d-%d", os.Getpid(), rand.Uint64()), target: "cli"}
+	argv := append([]string{"env", "-i"}, env...)
+	if sc.exits {
+		argv = append(argv, "sh", "-c", `"$@"; exec sleep 600`, "sh")
+	}
+	argv = append(argv, sc.argv...)
+	args := []string{"new-session", "-d", "-s", p.target, "-x", strconv.Itoa(cols), "-y", strconv.Itoa(rows), "-c", dir}
+	args = append(args, argv...)
+	t.Cleanup(func() {
+		sock, err := p.tmux("display-message", "-p", "#{socket_path}")
+		_, _ = p.tmux("kill-server")
+		if err == nil {
+			_ = os.Remove(string(bytes.TrimSpace(sock)))
+		}
+	})
+	p.run(t, args...)
+	return p
+}
