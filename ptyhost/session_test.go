@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -407,5 +408,40 @@ func TestWaitQuiet(t *testing.T) {
 	defer cancel2()
 	if err := s.WaitQuiet(short, time.Hour); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestCloseLeavesNoGoroutines: Close (and exit) release every goroutine a
+// session started. Not parallel: it counts goroutines.
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	skipShort(t)
+	before := runtime.NumGoroutine()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := range 6 {
+		argv := []string{"sleep", "300"}
+		if i%2 == 1 {
+			argv = []string{"/bin/sh", "-c", "echo bye"}
+		}
+		s, err := Start(ctx, Spec{Argv: argv, Env: testEnv(t), Cols: 20, Rows: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = s.Resize(30, 5)
+		if i%2 == 1 {
+			for range s.Events() { // drain to the exit event
+			}
+		}
+		if err := s.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
