@@ -50,8 +50,8 @@ func (e FeedEvent) Line() string {
 }
 
 // PlainLine is plain mode's row: `<ts> <symbol> <actor> <type> <summary>`,
-// ts in RFC 3339 UTC. Control characters of user text are replaced so one
-// event is always one line.
+// ts in RFC 3339 UTC. Control characters are replaced so one event is
+// always one line.
 func (e FeedEvent) PlainLine() string {
 	return sanitizeLine(e.TS.UTC().Format(time.RFC3339) + " " + e.Symbol + " " + e.Actor + " " + e.Type + " " + e.Summary)
 }
@@ -112,7 +112,10 @@ func withTitle(s, title string) string {
 // merge started) and a summary that does not repeat the actor.
 func DescribeEvent(e models.Event) FeedEvent {
 	sym, sum := describeEvent(e)
-	return FeedEvent{Event: e, Symbol: sym, Summary: sum}
+	// User text (titles, subjects, messages) may hold newlines or escape
+	// sequences; a feed row is always one plain line.
+	e.Actor = sanitizeLine(e.Actor)
+	return FeedEvent{Event: e, Symbol: sym, Summary: sanitizeLine(sum)}
 }
 
 func describeEvent(e models.Event) (symbol, summary string) {
@@ -502,15 +505,12 @@ func MergingMRs(events []models.Event) []string {
 			open[p.MR] = true
 			continue
 		}
-		delete(open, p.MR)
-	}
-	out := order[:0]
-	for _, id := range order {
-		if open[id] {
-			out = append(out, id)
+		if open[p.MR] {
+			delete(open, p.MR)
+			order = slices.DeleteFunc(order, func(id string) bool { return id == p.MR })
 		}
 	}
-	return out
+	return order
 }
 
 // LoadFeed reads the agents (with live signals from the host's status op
