@@ -204,7 +204,9 @@ func TestProblemsOrderAndLines(t *testing.T) {
 }
 
 func TestMergingMRs(t *testing.T) {
-	e := func(typ, mr string) models.Event { return ev(typ, "r/refinery", `{"mr":"`+mr+`"}`, models.VisibilityBoth) }
+	e := func(typ, mr string) models.Event {
+		return ev(typ, "r/refinery", `{"mr":"`+mr+`"}`, models.VisibilityBoth)
+	}
 	got := MergingMRs([]models.Event{
 		e("merge_started", "a"), e("merge_started", "b"), e("merged", "a"), e("merge_started", "c"),
 		e("merge_failed", "c"), e("merge_started", "d"), e("merge_skipped", "d"), e("merge_started", "a"), ev("mail", "x", `{}`, models.VisibilityFeed),
