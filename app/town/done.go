@@ -63,6 +63,10 @@ type DoneResult struct {
 	Polecat  string `json:"polecat"`
 	// Closed is set when the bead was closed (no changes, direct, local).
 	Closed bool `json:"closed,omitempty"`
+	// Next is the bead still on the polecat's hook, if any, and the fresh
+	// branch its worktree moved to.
+	Next       string `json:"next,omitempty"`
+	NextBranch string `json:"next_branch,omitempty"`
 }
 
 // doneCtx is what gt done knows about the polecat and its work.
@@ -142,6 +146,10 @@ func (t *Town) Done(ctx context.Context, o DoneOptions) (*DoneResult, error) {
 	if err := eventlog.Emit(t.Root, eventlog.SourceGT, "done", o.Actor, payload, models.VisibilityBoth); err != nil {
 		return nil, err
 	}
+	next, err := t.nextHookedWork(ctx, d, o.Actor)
+	if err != nil {
+		return nil, err
+	}
 	_ = pokeHost(ctx, t)
 	switch status {
 	case DoneEscalated:
@@ -151,8 +159,74 @@ func (t *Town) Done(ctx context.Context, o DoneOptions) (*DoneResult, error) {
 	default:
 		fmt.Fprintf(out, "✓ Work submitted: %s (%s)\n", res.Bead, res.Strategy)
 	}
+	if next != nil {
+		res.Next, res.NextBranch = next.bead, next.branch
+		fmt.Fprintf(out, "🪝 Next on your hook: %s (branch %s). Run gt prime.\n", next.bead, next.branch)
+		return res, nil
+	}
 	fmt.Fprintf(out, "Polecat %s is now idle.\n", addr.Name)
 	return res, nil
+}
+
+// nextWork is the bead a polecat moves on to after gt done.
+type nextWork struct{ bead, branch string }
+
+// nextHookedWork handles a polecat that had several beads slung to it: when
+// work is still on its hook after gt done, the worktree moves to a fresh
+// branch for the next bead (from the default branch, so the finished
+// branch stays as submitted) and the agent bead points at it. It returns
+// nil when the polecat is idle.
+func (t *Town) nextHookedWork(ctx context.Context, d *doneCtx, actor string) (*nextWork, error) {
+	unlock, err := lockFile(ctx, t.RigLockPath(d.addr.Rig, namepoolLockName))
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	var next *nextWork
+	err = t.withStoreExport(ctx, func(s *beads.Store) error {
+		hooked, err := hookedTo(ctx, s, d.addr.String())
+		if err != nil || len(hooked) == 0 {
+			return err
+		}
+		b := hooked[0]
+		if cur, err := git(ctx, d.worktree, "symbolic-ref", "--quiet", "--short", "HEAD"); err == nil {
+			if id, ok := PolecatBranchBead(cur); ok && id == b.ID {
+				next = &nextWork{bead: b.ID, branch: cur} // already on it
+			}
+		}
+		if next == nil {
+			base, err := t.worktreeBase(ctx, d.addr.Rig)
+			if err != nil {
+				return err
+			}
+			branch := PolecatBranch(d.addr.Name, b.ID, time.Now())
+			if _, err := git(ctx, d.worktree, "checkout", "--quiet", "-b", branch, base); err != nil {
+				return fmt.Errorf("move to the next bead %s: %w", b.ID, err)
+			}
+			next = &nextWork{bead: b.ID, branch: branch}
+		}
+		return s.Write(ctx, actor, func(tx *beads.Tx) error {
+			id := models.AgentBeadID(d.prefix, d.addr)
+			ab, err := tx.Get(id)
+			if errors.Is(err, beads.ErrNotFound) {
+				return upsertAgentBead(tx, d.prefix, d.addr, models.AgentBeadWorking, next.bead, next.branch, d.worktree, "")
+			}
+			if err != nil {
+				return err
+			}
+			var m struct {
+				GT agentBeadMeta `json:"gt"`
+			}
+			_ = json.Unmarshal(ab.Metadata, &m)
+			m.GT.Agent, m.GT.Branch, m.GT.Worktree = d.addr.String(), next.branch, d.worktree // runtime kept
+			state := models.AgentBeadWorking
+			if _, err := tx.Update(id, beads.Update{HookBead: &next.bead, AgentState: &state}); err != nil {
+				return err
+			}
+			return tx.SetMetadata(id, "gt", m.GT)
+		})
+	})
+	return next, err
 }
 
 // findDoneBead picks the issue: --issue, else the oldest hooked bead, else

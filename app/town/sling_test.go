@@ -622,3 +622,59 @@ func TestParseTarget(t *testing.T) {
 		}
 	}
 }
+
+func TestDoneMovesToNextHookedBead(t *testing.T) {
+	f := newOrchFixture(t)
+	ctx := context.Background()
+	a, b := f.create(t, "mp", "First of two"), f.create(t, "mp", "Second of two")
+	for _, id := range []string{a, b} {
+		if _, err := f.tw.Sling(ctx, SlingOptions{Args: []string{id, "myproj/nux"}, Actor: "mayor", NoConvoy: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nux := models.Address{Role: models.RolePolecat, Rig: "myproj", Name: "nux"}
+	wt := f.tw.Workdir(nux)
+	first := mustGit(t, wt, "symbolic-ref", "--short", "HEAD")
+	if err := os.WriteFile(filepath.Join(wt, "one.txt"), []byte("1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	res, err := f.tw.Done(ctx, DoneOptions{Actor: nux.String(), Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Bead != a || res.Next != b || !strings.HasPrefix(res.NextBranch, "polecat/nux/"+b+"@") {
+		t.Fatalf("done %+v", res)
+	}
+	if want := "✓ Work submitted: " + a + " (mr)\n🪝 Next on your hook: " + b + " (branch " + res.NextBranch + "). Run gt prime.\n"; out.String() != want {
+		t.Fatalf("output %q, want %q", out.String(), want)
+	}
+	if cur := mustGit(t, wt, "symbolic-ref", "--short", "HEAD"); cur != res.NextBranch {
+		t.Fatalf("worktree on %q", cur)
+	}
+	if _, err := os.Stat(filepath.Join(wt, "one.txt")); err == nil {
+		t.Fatal("the next branch carries the first bead's work")
+	}
+	if msg := mustGit(t, wt, "log", "-1", "--format=%s", first); msg != a+": final changes (gt done)" {
+		t.Fatalf("first branch %q", msg)
+	}
+	ab := f.get(t, "mp-myproj-polecat-nux")
+	if ab.HookBead != b || ab.AgentState != models.AgentBeadWorking {
+		t.Fatalf("agent bead %q %q", ab.HookBead, ab.AgentState)
+	}
+	// The second bead then finishes normally.
+	if err := os.WriteFile(filepath.Join(wt, "two.txt"), []byte("2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if _, err := f.tw.Done(ctx, DoneOptions{Actor: nux.String(), Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "✓ Work submitted: "+b+" (mr)\nPolecat nux is now idle.\n" {
+		t.Fatalf("second done %q", out.String())
+	}
+	outs, err := RefineryPass(ctx, f.tw, "myproj")
+	if err != nil || len(outs) != 2 || outs[0].Result != MergeMerged || outs[1].Result != MergeMerged {
+		t.Fatalf("refinery %+v %v", outs, err)
+	}
+}
