@@ -570,3 +570,52 @@ func TestHostShellNudgeIsANotice(t *testing.T) {
 		t.Fatal("text reached the shell pane")
 	}
 }
+
+// TestHostBeaconAsArgument: a prompt_mode arg runtime gets the beacon as
+// its last argument (nothing is typed) and its hooked bead becomes
+// in_progress at once.
+func TestHostBeaconAsArgument(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an agent process")
+	}
+	tw := orchTown(t)
+	setAgents(t, tw, map[string]AgentConfig{"argy": {Command: "sh", Args: []string{"-c", `printf 'argv: %s\n' "$0"; exec cat`}, PromptMode: PromptArg}})
+	b := mkBead(t, tw, "mayor", models.Bead{Title: "Crew work", IssueType: models.TypeTask, Priority: 2}, "mp")
+	withStore(t, tw, func(s *beads.Store) {
+		st, who := models.StatusHooked, "myproject/crew/joe"
+		if err := s.Write(context.Background(), "mayor", func(tx *beads.Tx) error {
+			if _, err := tx.Update(b.ID, beads.Update{Status: &st, Assignee: &who}); err != nil {
+				return err
+			}
+			cur, err := tx.Get(b.ID)
+			if err != nil {
+				return err
+			}
+			return writeAttachment(tx, cur, &Attachment{DispatchedBy: "mayor"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetWanted(context.Background(), "myproject/crew/joe", "argy", false); err != nil {
+			t.Fatal(err)
+		}
+	})
+	h := startTestHost(t, tw, nil, HostOptions{Headless: true, PaneSize: func(string) (int, int, bool) { return 200, 30, true }})
+	addr := "myproject/crew/joe"
+	waitFor(t, 10*time.Second, "the crew session", func() bool { return h.Session(addr) != nil })
+	waitFor(t, 10*time.Second, "the beacon in argv", func() bool {
+		return strings.Contains(h.Session(addr).Snapshot().PlainText(), "argv: [GAS TOWN] "+addr+" <- mayor • ")
+	})
+	sc := h.Session(addr).Snapshot().PlainText()
+	if !strings.Contains(sc, " • assigned") || !strings.Contains(sc, "Work is on your hook. Run gt prime for your context and checklist, then start at once.") {
+		t.Fatalf("pane:\n%s", sc)
+	}
+	waitFor(t, 5*time.Second, "the bead in progress", func() bool {
+		var st models.Status
+		withStore(t, tw, func(s *beads.Store) {
+			if got, err := s.Get(context.Background(), b.ID); err == nil {
+				st = got.Status
+			}
+		})
+		return st == models.StatusInProgress
+	})
+}
