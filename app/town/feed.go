@@ -172,7 +172,10 @@ func describeEvent(e models.Event) (symbol, summary string) {
 		}
 		return "■", fmt.Sprintf("%s exited (code 0)", p.Agent)
 	case "agent_state":
-		s := fmt.Sprintf("%s %s → %s", p.Agent, anyStr(p.From), anyStr(p.To))
+		s := fmt.Sprintf("%s → %s", anyStr(p.From), anyStr(p.To))
+		if p.Agent != e.Actor {
+			s = p.Agent + " " + s
+		}
 		if p.Reason != "" {
 			s += " (" + p.Reason + ")"
 		}

@@ -41,7 +41,8 @@ func TestDescribeEvent(t *testing.T) {
 		{"merge_started", `{"mr":"mp-mr1","branch":"polecat/nux/x"}`, "⚙", "merging mp-mr1 (polecat/nux/x)"},
 		{"merged", `{"mr":"mp-mr1","commit":"0123456789abcdef"}`, "✓", "merged mp-mr1 as 01234567"},
 		{"merge_failed", `{"mr":"mp-mr1","reason":"conflict"}`, "✗", "merge failed mp-mr1: conflict"},
-		{"agent_state", `{"agent":"mayor","from":"working","to":"stalled","reason":"r"}`, "→", "mayor working → stalled (r)"},
+		{"agent_state", `{"agent":"mayor","from":"working","to":"stalled","reason":"r"}`, "→", "working → stalled (r)"},
+		{"agent_state", `{"agent":"r/polecats/x","from":"idle","to":"working"}`, "→", "r/polecats/x idle → working"},
 		{"something_new", `{"a":1}`, "·", `something_new {"a":1}`},
 		{"something_new", `{}`, "·", "something_new"},
 	}
