@@ -275,6 +275,7 @@ func CreateConvoyTx(tx *beads.Tx, title string, tracked []string, meta ConvoyMet
 		Title:       title,
 		Description: fmt.Sprintf("Convoy tracking %d issues", len(tracked)),
 		IssueType:   models.TypeConvoy,
+		Priority:    models.DefaultPriority,
 		Owner:       meta.Owner,
 		Metadata:    md,
 	}, beads.CreateOpts{Kind: beads.KindConvoy})

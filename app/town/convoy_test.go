@@ -87,7 +87,7 @@ func TestCreateConvoy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cb.IssueType != models.TypeConvoy || cb.Description != "Convoy tracking 2 issues" || cb.Owner != "mayor" {
+		if cb.IssueType != models.TypeConvoy || cb.Description != "Convoy tracking 2 issues" || cb.Owner != "mayor" || cb.Priority != models.DefaultPriority {
 			t.Fatalf("convoy bead %+v", cb)
 		}
 		var md map[string]map[string]any
