@@ -226,6 +226,30 @@ func planReconcile(desired []desiredAgent, entries map[string]entryView, now tim
 	return p
 }
 
+// snapSignature summarizes what the UI shows of a snapshot (agents, hooks,
+// wanted flags), to tell it when something changed.
+func snapSignature(s townSnapshot) string {
+	var b strings.Builder
+	for _, a := range s.known {
+		b.WriteString(a.String() + ";")
+	}
+	keys := make([]string, 0, len(s.hooked))
+	for k := range s.hooked {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString("|" + k)
+		for _, x := range s.hooked[k] {
+			b.WriteString("," + x.ID + ":" + string(x.Status) + ":" + x.Title)
+		}
+	}
+	for _, d := range s.desired {
+		fmt.Fprintf(&b, "#%s:%v:%s", d.Addr, d.Wanted, d.Runtime)
+	}
+	return b.String()
+}
+
 // reconcileLoop reconciles at start, on every poke and every 5 s.
 func (h *Host) reconcileLoop(ctx context.Context) {
 	tick := time.NewTicker(ReconcileInterval)
@@ -260,6 +284,7 @@ func (h *Host) reconcile(ctx context.Context) {
 		h.mu.Unlock()
 		return
 	}
+	changed := snapSignature(h.snap) != snapSignature(snap)
 	h.snap = snap
 	views := make(map[string]entryView, len(h.agents))
 	for k, e := range h.agents {
@@ -282,7 +307,7 @@ func (h *Host) reconcile(ctx context.Context) {
 	}
 	live := h.liveEntriesLocked()
 	h.mu.Unlock()
-	if len(plan.Forget) > 0 {
+	if changed || len(plan.Forget) > 0 {
 		h.updates.post(HostUpdate{Kind: UpdateAgents})
 	}
 	for _, e := range stop {

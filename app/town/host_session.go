@@ -101,7 +101,7 @@ func (h *Host) StartAgent(ctx context.Context, addr, runtime string) error {
 		topic = TopicAssigned
 	}
 	h.mu.Lock()
-	if e := h.agents[a.String()]; e != nil && e.exited {
+	if e := h.agents[a.String()]; e != nil && (e.exited || e.stopping != stopNone) {
 		topic, sender = TopicRestart, SenderHost
 	}
 	h.mu.Unlock()
