@@ -17,6 +17,9 @@ import (
 type GitError struct {
 	Args   []string
 	Stderr string
+	// Stdout is kept because some failures (e.g. "nothing to commit") are
+	// only explained there.
+	Stdout string
 	Err    error
 }
 
@@ -25,11 +28,21 @@ func (e *GitError) Error() string {
 	if l := firstErrorLine(e.Stderr); l != "" {
 		return l
 	}
+	if l := lastLine(e.Stdout); l != "" {
+		return l
+	}
 	return fmt.Sprintf("git %s: %v", strings.Join(e.Args, " "), e.Err)
 }
 
 // Unwrap returns the exec error.
 func (e *GitError) Unwrap() error { return e.Err }
+
+// lastLine is the last non-empty line of s: where git ends a failure it
+// prints only on stdout (nothing to commit, merge summaries).
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
 
 // firstErrorLine picks the first "fatal:"/"error:" line of git's stderr,
 // else its first non-empty line that is not progress chatter.
@@ -85,7 +98,7 @@ func gitProgress(ctx context.Context, dir string, progress io.Writer, args ...st
 		if errors.As(err, &ee) {
 			return "", fmt.Errorf("git is not installed or not on PATH: %w", err)
 		}
-		return "", &GitError{Args: args, Stderr: errb.String(), Err: err}
+		return "", &GitError{Args: args, Stderr: errb.String(), Stdout: out.String(), Err: err}
 	}
 	return strings.TrimRight(out.String(), "\r\n"), nil
 }

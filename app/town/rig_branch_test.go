@@ -79,3 +79,16 @@ func TestRigAddDanglingHead(t *testing.T) {
 		t.Fatalf("bare HEAD %q, %v; want main", out, err)
 	}
 }
+
+// TestGitErrorUsesStdout: git commit with nothing to commit explains itself
+// only on stdout; the error must say so rather than "exit status 1".
+func TestGitErrorUsesStdout(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := git(context.Background(), dir, "init", "-q"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := git(context.Background(), dir, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-m", "x")
+	if err == nil || !strings.Contains(err.Error(), "nothing to commit") {
+		t.Fatalf("err = %v, want git's nothing-to-commit line", err)
+	}
+}
