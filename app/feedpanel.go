@@ -42,7 +42,18 @@ func (f *feedPanel) Blur() {
 	f.probs.Blur()
 }
 
-func (f *feedPanel) SetProblems(on bool) { f.problems = on }
+// SetProblems switches Problems mode; switching it on puts the cursor on
+// the most urgent agent (the view keeps its cursor on the same agent across
+// refreshes, which after a while is rarely the one that needs you now).
+func (f *feedPanel) SetProblems(on bool) {
+	if on && !f.problems {
+		if ks := f.probs.KeyMap().Top.Keys(); len(ks) > 0 && len([]rune(ks[0])) == 1 {
+			r := []rune(ks[0])[0]
+			f.probs, _ = f.probs.Update(tea.KeyPressMsg{Code: r, Text: ks[0]})
+		}
+	}
+	f.problems = on
+}
 
 // SetEvents describes the town's events for the Events panel.
 func (f *feedPanel) SetEvents(evs []models.Event) {
@@ -83,7 +94,7 @@ func (f feedPanel) Owns(kp tea.KeyPressMsg) bool {
 func (f feedPanel) Update(msg tea.Msg) (feedPanel, tea.Cmd) {
 	var cmd tea.Cmd
 	if kp, ok := msg.(tea.KeyPressMsg); ok && key.Matches(kp, f.toggle) && !f.events.Searching() {
-		f.problems = !f.problems
+		f.SetProblems(!f.problems)
 		return f, nil
 	}
 	if f.problems {

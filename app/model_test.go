@@ -523,3 +523,18 @@ func TestTinyWindowsNeverPanic(t *testing.T) {
 		t.Fatal("60x5 not single")
 	}
 }
+
+// TestProblemsStartsAtTheTop: opening Problems puts the cursor on the most
+// urgent agent even when the view's cursor followed another agent before.
+func TestProblemsStartsAtTheTop(t *testing.T) {
+	mt, pt, agents := twoAgents()
+	hs := newHarness(t, 200, 50, agents...)
+	hs.key("p", "p") // open and close: the cursor sits on the Mayor (first ok row)
+	w := polecatAgent("nux", pt, models.StateWaiting)
+	hs.host.setAgents(mayorAgent(mt), w)
+	hs.send(agentsMsg{hs.host.Agents()})
+	hs.key("b", "p", "enter")
+	if hs.m.focus != focusPane || hs.m.focusAddr != "demo/polecats/nux" {
+		t.Fatalf("enter focused %v %q, want the waiting polecat", hs.m.focus, hs.m.focusAddr)
+	}
+}
