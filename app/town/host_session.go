@@ -355,7 +355,7 @@ func (h *Host) typeBeacon(ctx context.Context, e *hostEntry, beacon string, hook
 		return
 	}
 	err = e.sess.TypeText(ctx, beacon)
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || errors.Is(err, ptyhost.ErrExited) {
 		return
 	}
 	if err != nil {

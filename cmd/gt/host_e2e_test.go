@@ -467,3 +467,40 @@ func TestHostSecondHostRefused(t *testing.T) {
 		t.Fatalf("gt host exited %d after SIGINT", code)
 	}
 }
+
+// TestHostMayorLifecycleThroughSocket drives the host's socket ops with the
+// real CLI: gt mayor start (poke → spawn), restart (stop + start with topic
+// restart), attach on a headless host (refused), stop (not restarted).
+func TestHostMayorLifecycleThroughSocket(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	o := newOrchTown(t)
+	h := startInProcessHost(t, o.root, o.env())
+	if out := o.gtOK(o.root, "mayor", "start", "--agent", "demo"); strings.TrimSpace(out) != "✓ Mayor will run with demo" {
+		t.Fatalf("gt mayor start: %q", out)
+	}
+	pollUntil(t, 20*time.Second, "the Mayor's cold-start beacon and pass", func() bool {
+		p := paneText(h, "mayor")
+		return strings.Contains(p, "[GAS TOWN] mayor <- human • ") && strings.Contains(p, "• cold-start") && strings.Contains(p, "nothing on hook")
+	})
+	pid := h.Session("mayor").Pid()
+	o.gtOK(o.root, "mayor", "restart", "--agent", "demo")
+	pollUntil(t, 20*time.Second, "the restarted Mayor", func() bool {
+		s := h.Session("mayor")
+		return s != nil && s.Pid() != pid && strings.Contains(paneText(h, "mayor"), "• restart")
+	})
+	o.gtFail(o.root, nil, fmt.Sprintf("the host (pid %d) is headless; open gt in a terminal", os.Getpid()), "mayor", "attach")
+	pid = h.Session("mayor").Pid()
+	o.gtOK(o.root, "mayor", "stop")
+	pollUntil(t, 10*time.Second, "the Mayor's process to end", func() bool { return syscall.Kill(pid, 0) != nil })
+	h.Poke()
+	time.Sleep(time.Second)
+	if s := h.Session("mayor"); s != nil && !s.Exited() {
+		t.Fatal("the stopped Mayor was started again")
+	}
+	out, _, code := o.run(o.root, nil, "gt", "agents", "--json")
+	if code != 0 || !strings.Contains(out, `"address": "mayor"`) {
+		t.Fatalf("gt agents --json: %d\n%s", code, out)
+	}
+}
