@@ -1,44 +1,5 @@
 package town
 
-// The host (spec §2, §5.4) is the one process that owns a town's agent PTY
-// sessions: the TUI (gt) or the headless gt host. StartHost takes the
-// town's host.lock, links .runtime/bin/{gt,bd} to the running executable,
-// serves .runtime/host.sock and runs these loops until Close:
-//
-//   - the reconciler (at start, on every poke, every 5 s): desired sessions
-//     (the Mayor if wanted or hooked, crew wanted or hooked, hooked
-//     polecats) become PTY sessions, never two per address; a session whose
-//     agent is no longer desired ends polecat.linger after that; an exited
-//     session is never restarted automatically;
-//   - the state loop (every second): §9 agent states from the live sessions
-//     and the beads store, agent_state events on change, queued nudges
-//     typed into quiet panes, sessions.json when it changed;
-//   - the refinery loop (every poke and every 30 s): RefineryPass per rig;
-//   - the export loop: issues.jsonl a second after the last change;
-//   - git autocommit of the tracked state files (§11) and timer gates.
-//
-// # API for the TUI
-//
-// The TUI starts the host with StartHost(ctx, town, HostOptions{Exe,
-// PaneSize, …}) and then uses:
-//
-//	h.Agents() []HostAgent          every known agent with its §9 state
-//	h.Session(addr) *ptyhost.Session the agent's PTY session (nil: none)
-//	h.Updates() <-chan HostUpdate    coalesced notices (see HostUpdate)
-//	h.Poke()                         reconcile now (non-blocking)
-//	h.StartAgent(ctx, addr, runtime) start (or start again an exited) session
-//	h.StopAgent(ctx, addr)           end a session (it then shows as exited)
-//	h.RestartAgent(ctx, addr, rt)    stop + start with beacon topic restart
-//	h.Resize(addr, cols, rows)       resize the PTY and emulator
-//	h.Nudge(ctx, addr, msg, mode)    type a message into the pane (§5.9)
-//	h.PID(), h.Headless()
-//	h.Close(ctx)                     end every session, final export, unlock
-//
-// Addresses are the canonical strings of models.Address ("mayor",
-// "<rig>/polecats/<name>", "<rig>/crew/<name>"). Updates never block the
-// host: pane-output, agents-changed and state-changed notices coalesce,
-// focus requests and notices queue (bounded), exits are must-deliver.
-
 import (
 	"context"
 	"errors"
@@ -175,8 +136,46 @@ type HostUpdate struct {
 	Exit  ptyhost.ExitStatus
 }
 
-// Host runs a town's agent sessions. All methods are safe for concurrent
-// use.
+// Host is the one process (spec §2, §5.4) that owns a town's agent PTY
+// sessions: the TUI (gt) or the headless gt host. StartHost takes the
+// town's host.lock, links .runtime/bin/{gt,bd} to the running executable,
+// serves .runtime/host.sock and runs these loops until Close:
+//
+//   - the reconciler (at start, on every poke, every 5 s): desired sessions
+//     (the Mayor if wanted or hooked, crew wanted or hooked, hooked
+//     polecats) become PTY sessions, never two per address; a session whose
+//     agent is no longer desired ends polecat.linger after that; an exited
+//     session is never restarted automatically;
+//   - the state loop (every second): §9 agent states from the live sessions
+//     and the beads store, agent_state events on change, queued nudges
+//     typed into quiet panes, sessions.json when it changed;
+//   - the refinery loop (every poke and every 30 s): RefineryPass per rig;
+//   - the export loop: issues.jsonl a second after the last change;
+//   - git autocommit of the tracked state files (§11) and timer gates.
+//
+// # API for the TUI
+//
+// The TUI starts the host with StartHost(ctx, town, HostOptions{Exe,
+// PaneSize, …}) and then uses:
+//
+//	h.Agents() []HostAgent          every known agent with its §9 state
+//	h.Session(addr) *ptyhost.Session the agent's PTY session (nil: none)
+//	h.Updates() <-chan HostUpdate    coalesced notices (see HostUpdate)
+//	h.Poke()                         reconcile now (non-blocking)
+//	h.StartAgent(ctx, addr, runtime) start (or start again an exited) session
+//	h.StopAgent(ctx, addr)           end a session (it then shows as exited)
+//	h.RestartAgent(ctx, addr, rt)    stop + start with beacon topic restart
+//	h.Resize(addr, cols, rows)       resize the PTY and emulator
+//	h.Nudge(ctx, addr, text, mode)   type text (NudgeText(from, msg)) into the pane (§5.9)
+//	h.PID(), h.Headless()
+//	h.Close(ctx)                     end every session, final export, unlock
+//
+// Addresses are the canonical strings of models.Address ("mayor",
+// "<rig>/polecats/<name>", "<rig>/crew/<name>"). Updates never block the
+// host: pane-output, agents-changed and state-changed notices coalesce,
+// focus requests and notices queue (bounded), exits are must-deliver.
+//
+// All methods are safe for concurrent use.
 type Host struct {
 	town     *Town
 	opts     HostOptions
