@@ -191,10 +191,17 @@ func TestHostKill9RestartsHookedAgents(t *testing.T) {
 	}
 	o := newOrchTown(t)
 	o.gtOK(o.root, "config", "agent", "set", "demohang", "gt demo-agent --hang", "--prompt-mode", "none")
+	// One agent ignores SIGHUP, so it survives the dead host's hangup: the
+	// next host must find it in sessions.json and kill its process group.
+	o.gtOK(o.root, "config", "agent", "set", "demostubborn", `sh -c 'trap "" HUP; exec gt demo-agent --hang'`, "--prompt-mode", "none")
 	var ids []string
 	for i := 0; i < 5; i++ {
 		id := o.create(fmt.Sprintf("Hang task %d", i), "A task the demo agent never finishes.")
-		o.gtOK(o.root, "sling", id, orchRig, "--agent", "demohang")
+		alias := "demohang"
+		if i == 4 {
+			alias = "demostubborn"
+		}
+		o.gtOK(o.root, "sling", id, orchRig, "--agent", alias)
 		ids = append(ids, id)
 	}
 	before := townShape(t, o.root)
@@ -226,10 +233,19 @@ func TestHostKill9RestartsHookedAgents(t *testing.T) {
 	}
 	host.wait(10 * time.Second)
 	// The kernel hangs up the agents when the dead host's PTY masters
-	// close: nothing of the town keeps running.
-	waitNoTownProcesses(t, o.root, 10*time.Second)
+	// close: all but the one ignoring SIGHUP end.
+	stubborn := beadNow(o.root, ids[4]).Assignee
+	pollUntil(t, 10*time.Second, "the four hung-up agents to end", func() bool {
+		return len(townProcesses(o.root)) == 1
+	})
+	survivor := townProcesses(o.root)[0]
+	if env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", survivor)); !bytes.Contains(env, []byte("BD_ACTOR="+stubborn+"\x00")) {
+		t.Fatalf("the surviving process %d is not %s", survivor, stubborn)
+	}
 
 	h := startInProcessHost(t, o.root, o.env())
+	// The new host killed the stale session before starting anything.
+	pollUntil(t, 5*time.Second, "the stale session to be killed", func() bool { return syscall.Kill(survivor, 0) != nil })
 	addrs := map[string]string{}
 	for _, id := range ids {
 		addrs[id] = beadNow(o.root, id).Assignee
