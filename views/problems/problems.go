@@ -88,8 +88,9 @@ func (m *Model) SetTitle(t string) { m.title = t }
 
 // SetRows replaces the agents, sorting them: those needing attention by
 // state (gupp, waiting, stalled, zombie, exited) then longer idle first,
-// then the others (working, idle) the same way. The cursor stays on the
-// same agent.
+// then the others (working, idle) the same way. While the view is focused
+// the cursor stays on the same agent; otherwise it rests on the first row,
+// so the view opens on the most urgent agent.
 func (m *Model) SetRows(rows []Row) {
 	cur, had := m.Current()
 	m.attention, m.ok = nil, nil
@@ -106,7 +107,7 @@ func (m *Model) SetRows(rows []Row) {
 	slices.SortStableFunc(m.attention, order)
 	slices.SortStableFunc(m.ok, order)
 	m.cursor = 0
-	if had {
+	if had && m.focused {
 		for i, r := range m.all() {
 			if r.Address == cur.Address {
 				m.cursor = i

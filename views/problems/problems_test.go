@@ -130,6 +130,7 @@ func TestProblemsIntents(t *testing.T) {
 	m := newModel()
 	m.SetRows(sampleRows())
 	m.SetSize(80, 20)
+	m.Focus()
 	if _, msg := press(m, "n"); msg != (NudgeMsg{Address: "myproject/polecats/slit"}) {
 		t.Fatalf("n: %#v", msg)
 	}
@@ -158,6 +159,13 @@ func TestProblemsIntents(t *testing.T) {
 	m, _ = press(m, "g")
 	if cur, _ := m.Current(); cur.Address != "myproject/polecats/slit" {
 		t.Fatalf("g: %s", cur.Address)
+	}
+	// Unfocused, new data puts the cursor back on the most urgent agent.
+	m.Blur()
+	m, _ = press(m, "G")
+	m.SetRows(rows)
+	if cur, _ := m.Current(); cur.Address != "myproject/polecats/slit" {
+		t.Fatalf("unfocused reload: %s", cur.Address)
 	}
 	// An empty view emits nothing.
 	e := newModel()
