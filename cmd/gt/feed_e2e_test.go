@@ -55,7 +55,9 @@ func (x *feedTmux) run(args ...string) string {
 
 func (x *feedTmux) screen() string { return x.run("capture-pane", "-p", "-t", "feed") }
 
-func (x *feedTmux) keys(keys ...string) { x.run(append([]string{"send-keys", "-t", "feed"}, keys...)...) }
+func (x *feedTmux) keys(keys ...string) {
+	x.run(append([]string{"send-keys", "-t", "feed"}, keys...)...)
+}
 
 // waitScreen polls the screen until ok accepts it.
 func (x *feedTmux) waitScreen(what string, timeout time.Duration, ok func(string) bool) string {
