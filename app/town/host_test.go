@@ -619,3 +619,55 @@ func TestHostBeaconAsArgument(t *testing.T) {
 		return st == models.StatusInProgress
 	})
 }
+
+// TestHostStallAndGUPP: a hooked polecat whose agent goes silent turns
+// stalled, then gupp (thresholds from problems.*), each change written as
+// an agent_state event; its session is one of the agents the host lists.
+func TestHostStallAndGUPP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an agent process")
+	}
+	tw := orchTown(t)
+	setAgents(t, tw, map[string]AgentConfig{"quiet": {Command: "sh", Args: []string{"-c", "echo quiet agent ready; exec cat"}, PromptMode: PromptNone}})
+	if err := tw.UpdateSettings(func(s *TownSettings) error {
+		s.Problems = &ProblemsSettings{StalledAfter: "2s", GuppAfter: "4s", WaitingQuiet: "2s"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	addr := models.Address{Role: models.RolePolecat, Rig: "myproject", Name: "nux"}
+	b := mkBead(t, tw, "mayor", models.Bead{Title: "Quiet work", IssueType: models.TypeTask, Priority: 2}, "mp")
+	withStore(t, tw, func(s *beads.Store) {
+		st, who := models.StatusHooked, addr.String()
+		if err := s.Write(context.Background(), "mayor", func(tx *beads.Tx) error {
+			if _, err := tx.Update(b.ID, beads.Update{Status: &st, Assignee: &who}); err != nil {
+				return err
+			}
+			return upsertAgentBead(tx, "mp", addr, models.AgentBeadSpawning, b.ID, "polecat/nux/"+b.ID, tw.Workdir(addr), "quiet")
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	h := startTestHost(t, tw, nil, HostOptions{Headless: true})
+	for _, want := range []models.AgentState{models.StateStalled, models.StateGUPP} {
+		waitFor(t, 20*time.Second, "state "+want.String(), func() bool {
+			a, _ := agentOf(h, addr.String())
+			return a.State == want && a.Session != nil && a.Hook == b.ID
+		})
+	}
+	a, _ := agentOf(h, addr.String())
+	if !strings.HasPrefix(a.Reason, "GUPP: hooked work, no progress for ") || a.Runtime != "quiet" {
+		t.Fatalf("agent %+v", a)
+	}
+	var seen []string
+	for _, ev := range eventsOf(t, tw, "agent_state") {
+		if strings.Contains(string(ev.Payload), `"agent":"`+addr.String()+`"`) {
+			seen = append(seen, string(ev.Payload))
+		}
+	}
+	joined := strings.Join(seen, "\n")
+	if !strings.Contains(joined, `"from":"working","reason":"Stalled: no progress for 0m","to":"stalled"`) ||
+		!strings.Contains(joined, `"from":"stalled"`) || !strings.Contains(joined, `"to":"gupp"`) {
+		t.Fatalf("agent_state events:\n%s", joined)
+	}
+}
