@@ -97,8 +97,9 @@ func lineWith(s string, parts ...string) bool {
 // TestFeedEndToEnd runs the real host with three demo polecats and the
 // real gt feed in tmux: one goes quiet with hooked work (stalled, with
 // stalled_after shortened to 2s), one asks a question (waiting), one is
-// killed (exited); the Problems view lists them in §9 order and n nudges
-// the stalled one through the host.
+// killed (exited); the Problems view lists them in §9 order, n nudges the
+// stalled one through the host, enter asks the host to focus it, and once
+// the host is gone the hooked agents show as zombies.
 func TestFeedEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: host, PTYs and tmux")
@@ -146,8 +147,10 @@ func TestFeedEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() {
-		_ = host.Process.Signal(syscall.SIGTERM)
-		_ = host.Wait()
+		if host.ProcessState == nil {
+			_ = host.Process.Signal(syscall.SIGTERM)
+			_ = host.Wait()
+		}
 	}()
 
 	x.run("new-session", "-d", "-x", "120", "-y", "36", "-s", "feed", "cd "+o.root+" && exec gt feed")
@@ -239,6 +242,19 @@ func TestFeedEndToEnd(t *testing.T) {
 	if !sawWorking {
 		t.Fatal("the nudge did not reach the stalled agent's pane (no stalled → working)")
 	}
+	// enter asks the host to focus the agent's pane; a headless host
+	// refuses, and the feed says so.
+	x.keys("enter")
+	x.waitScreen("focus refusal", 15*time.Second, func(s string) bool { return strings.Contains(s, "is headless; open gt in a terminal") })
+
+	// With the host gone, hooked agents have no session: zombies.
+	_ = host.Process.Signal(syscall.SIGTERM)
+	if err := host.Wait(); err != nil {
+		t.Fatalf("host exit: %v\n%s", err, hostLog.String())
+	}
+	x.waitScreen("zombies", 20*time.Second, func(s string) bool {
+		return lineWith(s, "💀", nux, "hooked work but no session") && lineWith(s, "💀", furiosa) && lineWith(s, "💀", slit)
+	})
 	x.keys("q")
 	time.Sleep(500 * time.Millisecond)
 	if err := x.cmd("has-session", "-t", "feed").Run(); err == nil {
