@@ -38,6 +38,40 @@ type MouseEvent struct {
 	Mod    Mod
 }
 
+// String names the button.
+func (b MouseButton) String() string {
+	switch b {
+	case MouseLeft:
+		return "left"
+	case MouseMiddle:
+		return "middle"
+	case MouseRight:
+		return "right"
+	case MouseWheelUp:
+		return "wheelup"
+	case MouseWheelDown:
+		return "wheeldown"
+	case MouseWheelLeft:
+		return "wheelleft"
+	case MouseWheelRight:
+		return "wheelright"
+	default:
+		return "none"
+	}
+}
+
+// String names the action.
+func (a MouseAction) String() string {
+	switch a {
+	case MouseRelease:
+		return "release"
+	case MouseMotion:
+		return "motion"
+	default:
+		return "press"
+	}
+}
+
 func (b MouseButton) isWheel() bool { return b >= MouseWheelUp && b <= MouseWheelRight }
 
 // EncodeMouse returns the report the application asked for with its mouse

@@ -88,9 +88,12 @@ const (
 	AttrStrikethrough
 )
 
-// Underline styles.
+// UnderlineStyle is how text is underlined.
+type UnderlineStyle uint8
+
+// Underline styles (the SGR 4:n numbering).
 const (
-	UnderlineNone uint8 = iota
+	UnderlineNone UnderlineStyle = iota
 	UnderlineSingle
 	UnderlineDouble
 	UnderlineCurly
@@ -102,7 +105,7 @@ const (
 type Style struct {
 	Fg, Bg, UnderlineColor Color
 	Attrs                  Attr
-	Underline              uint8 // one of the Underline* constants
+	Underline              UnderlineStyle
 }
 
 // IsZero reports whether s is the default style.
@@ -139,7 +142,7 @@ func styleFrom(s *uv.Style) Style {
 		Bg:             colorFrom(s.Bg),
 		UnderlineColor: colorFrom(s.UnderlineColor),
 		Attrs:          a,
-		Underline:      uint8(s.Underline),
+		Underline:      UnderlineStyle(s.Underline),
 	}
 }
 

@@ -60,6 +60,20 @@ const (
 	MouseEncodingURXVT                      // ?1015: CSI b;x;y M
 )
 
+// String names the encoding.
+func (e MouseEncoding) String() string {
+	switch e {
+	case MouseEncodingUTF8:
+		return "utf8"
+	case MouseEncodingSGR:
+		return "sgr"
+	case MouseEncodingURXVT:
+		return "urxvt"
+	default:
+		return "x10"
+	}
+}
+
 // Modes are the input-related modes the application in a terminal enabled.
 type Modes struct {
 	AppCursorKeys  bool // DECCKM: plain arrows send SS3
