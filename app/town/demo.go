@@ -90,6 +90,9 @@ func CreateDemoTown(ctx context.Context, o DemoOptions) (*DemoTown, error) {
 	if _, err := t.AddRig(ctx, RigAddOptions{Name: DemoRig, Repo: origin, Prefix: DemoPrefix, Actor: models.OverseerAddress.String()}); err != nil {
 		return nil, fmt.Errorf("add rig %s: %w", DemoRig, err)
 	}
+	if err := demoRefineryIdentity(ctx, t); err != nil {
+		return nil, err
+	}
 	rs, err := t.RigSettings(DemoRig)
 	if err != nil {
 		return nil, err
@@ -145,6 +148,23 @@ func CreateDemoTown(ctx context.Context, o DemoOptions) (*DemoTown, error) {
 		}
 	}
 	return dt, nil
+}
+
+// demoRefineryIdentity gives the demo rig's repository a committer
+// identity when git has none configured (a fresh machine), so the
+// refinery's squash merges work out of the box.
+func demoRefineryIdentity(ctx context.Context, t *Town) error {
+	dir := t.RefineryDir(DemoRig)
+	if v, err := git(ctx, dir, "config", "user.email"); err == nil && v != "" {
+		return nil
+	}
+	gitDir := t.RepoGitDir(DemoRig)
+	for _, kv := range [][2]string{{"user.name", "Gas Town Refinery"}, {"user.email", "refinery@gastown.local"}} {
+		if _, err := git(ctx, "", "--git-dir", gitDir, "config", "--local", kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // makeDemoOrigin creates the demo's "user" repository: a bare repository

@@ -384,8 +384,8 @@ func TestDemoHeadless(t *testing.T) {
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"HOME=" + home, "USER=tester", "GIT_CONFIG_NOSYSTEM=1", "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"GIT_AUTHOR_NAME=Tester", "GIT_AUTHOR_EMAIL=tester@example.com", "GIT_COMMITTER_NAME=Tester", "GIT_COMMITTER_EMAIL=tester@example.com"}
+	// A fresh machine: no git identity anywhere (the demo must still work).
+	env := []string{"HOME=" + home, "USER=tester", "GIT_CONFIG_NOSYSTEM=1", "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
 	dir := filepath.Join(base, "demo")
 	out, errOut, code := runBin(t, base, env, "gt", "demo", "--no-tui", "--dir", dir)
 	if code != 0 || strings.TrimSpace(out) != dir {
