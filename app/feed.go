@@ -318,7 +318,11 @@ func (m FeedModel) handleKey(kp tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 
 func (m FeedModel) routeToPanel(kp tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
+	ak := m.agents.KeyMap()
 	switch {
+	case !m.probMode && m.focus != feedAgents && (key.Matches(kp, ak.Nudge) || key.Matches(kp, ak.Focus)):
+		// n and enter act on an agent: say where to pick one.
+		return m, m.setNotice("Pick an agent first: 1 for Agents, or p for Problems")
 	case m.probMode:
 		m.problems, cmd = m.problems.Update(kp)
 	case m.focus == feedAgents:

@@ -269,6 +269,11 @@ func TestFeedKeys(t *testing.T) {
 	if m.focus != feedEvents {
 		t.Fatal("3")
 	}
+	// n outside the Agents panel says how to pick an agent.
+	m = press(t, m, "n")
+	if len(src.actions) != 0 || !strings.Contains(screenOfFeed(m), "Pick an agent first") {
+		t.Fatalf("n on events: %v", src.actions)
+	}
 	// j/k/g/G reach the events panel: k pauses following.
 	m = press(t, m, "k")
 	if m.events.Following() {

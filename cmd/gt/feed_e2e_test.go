@@ -161,6 +161,20 @@ func TestFeedEndToEnd(t *testing.T) {
 		t.Fatalf("panels missing:\n%s", s)
 	}
 
+	// A new event shows up promptly (the follower polls every 100 ms;
+	// the bound here leaves room for a loaded machine and tmux).
+	start := time.Now()
+	if err := eventlog.Emit(o.root, eventlog.SourceGT, "mail", "mayor", map[string]any{"to": "overseer", "subject": "feed-latency-probe"}, models.VisibilityFeed); err != nil {
+		t.Fatal(err)
+	}
+	for !strings.Contains(x.screen(), "feed-latency-probe") {
+		if time.Since(start) > time.Second {
+			t.Fatalf("new event not shown after %v:\n%s", time.Since(start), x.screen())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("new event shown after %v", time.Since(start))
+
 	// Kill slit's process: the host sees it end, with its work hooked.
 	var pid int
 	deadline := time.Now().Add(30 * time.Second)
