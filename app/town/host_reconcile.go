@@ -250,12 +250,24 @@ func snapSignature(s townSnapshot) string {
 	return b.String()
 }
 
+// minReconcileGap is the least time between two reconcile passes.
+const minReconcileGap = 200 * time.Millisecond
+
 // reconcileLoop reconciles at start, on every poke and every 5 s.
 func (h *Host) reconcileLoop(ctx context.Context) {
 	tick := time.NewTicker(ReconcileInterval)
 	defer tick.Stop()
 	for {
 		h.reconcile(ctx)
+		// Every bd/gt write pokes the host; under a storm of writes
+		// passes are spaced out (pokes meanwhile coalesce into one).
+		gap := time.NewTimer(minReconcileGap)
+		select {
+		case <-ctx.Done():
+			gap.Stop()
+			return
+		case <-gap.C:
+		}
 		select {
 		case <-ctx.Done():
 			return
