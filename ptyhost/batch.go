@@ -180,28 +180,60 @@ func nextLineRun(p []byte, cols, maxLines int) (start, end, lines int) {
 
 // sgrKeepsBackground reports whether SGR parameters params (digits, ';' and
 // ':' only: no private prefix, no intermediates) cannot set a background
-// colour: none of its numbers is 40-49 or 100-107. Conservative: a 38;5;42
-// foreground is refused too.
+// colour. A number 40-49 or 100-107 is refused, except as the index or a
+// component of a well-formed semicolon 38;5;N or 38;2;R;G;B (or 58;…)
+// colour, which x/vt consumes whole. Colon groups are judged number by
+// number (a malformed one is read as plain attributes).
 func sgrKeepsBackground(params []byte) bool {
-	n, have := 0, false
-	check := func() bool { return !have || !((n >= 40 && n <= 49) || (n >= 100 && n <= 107)) }
+	const maxGroups = 32
+	var vals [maxGroups]int
+	var colon [maxGroups]bool
+	n, cur := 0, 0
+	bg := func(v int) bool { return (v >= 40 && v <= 49) || (v >= 100 && v <= 107) }
 	for _, c := range params {
 		switch {
 		case c >= '0' && c <= '9':
-			if n < 1000 {
-				n = n*10 + int(c-'0')
+			if cur < 1000 {
+				cur = cur*10 + int(c-'0')
 			}
-			have = true
-		case c == ';' || c == ':':
-			if !check() {
+		case c == ':':
+			if bg(cur) {
 				return false
 			}
-			n, have = 0, false
+			colon[n] = true
+			cur = 0
+		case c == ';':
+			if n == maxGroups-1 {
+				return false
+			}
+			vals[n] = cur
+			n++
+			cur = 0
 		default:
 			return false
 		}
 	}
-	return check()
+	vals[n] = cur
+	n++
+	for i := 0; i < n; i++ {
+		v := vals[i]
+		if colon[i] {
+			if bg(v) {
+				return false
+			}
+			continue
+		}
+		switch {
+		case (v == 38 || v == 58) && i+2 < n && vals[i+1] == 5 && !colon[i+1] && !colon[i+2]:
+			i += 2
+		case (v == 38 || v == 58) && i+4 < n && vals[i+1] == 2 &&
+			!colon[i+1] && !colon[i+2] && !colon[i+3] && !colon[i+4]:
+			i += 4
+		case bg(v):
+			return false
+		}
+	}
+	return true
 }
 
 // screensOf returns the emulator's two Screen values (main, alternate),

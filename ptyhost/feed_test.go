@@ -340,7 +340,8 @@ func FuzzBatchMatchesRaw(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, c, r uint8) {
 		cols, rows := int(c%60)+2, int(r%20)+3
 		tokens := []string{"\r\n", "\x1b[31m", "\x1b[44m", "\x1b[m", "世", "\x1b[2;4r", "\x1b[r", "\x1b[H", "\x1b[2J",
-			"\x1bM", "\t", "\x1b[?1049h", "\x1b[?1049l", "\n", "\r", "e\u0301", "\x1b[3S", "\x1b[2b", "\x1b(0", "\x1b(B", "\x1b[4h", "\x1b[4l"}
+			"\x1bM", "\t", "\x1b[?1049h", "\x1b[?1049l", "\n", "\r", "e\u0301", "\x1b[3S", "\x1b[2b", "\x1b(0", "\x1b(B", "\x1b[4h", "\x1b[4l",
+			"\x1b[38;5;44m", "\x1b[38;2;1;45;3m", "\x1b[38;2;1;45m", "\x1b[38:5:44m", "\x1b[48;5;1m", "\x1b[38;7;44m", "\x1b[0;38;5;100m"}
 		var b bytes.Buffer
 		for _, d := range data {
 			if d >= 'a' && d <= 'z' {
