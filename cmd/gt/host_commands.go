@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/charmbracelet/x/term"
@@ -48,6 +50,10 @@ func newHostCommand(e *env) *cobra.Command {
 // runHeadlessHost hosts t until body returns (body gets a context that ends
 // on SIGINT/SIGTERM), then closes the host cleanly.
 func runHeadlessHost(ctx context.Context, e *env, t *town.Town, debug bool, body func(context.Context, *town.Host) error) error {
+	// A closed terminal (SIGHUP) also ends the host cleanly, so its agents
+	// are stopped rather than orphaned with a stale lock.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
+	defer stop()
 	h, err := town.StartHost(ctx, t, town.HostOptions{Exe: e.exe, Headless: true, Debug: debug})
 	if err != nil {
 		return err
