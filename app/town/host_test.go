@@ -233,6 +233,10 @@ func TestHostSessionLifecycle(t *testing.T) {
 	// A prompt_mode none agent: prints a line, then echoes what it reads.
 	setAgents(t, tw, map[string]AgentConfig{"echoer": {Command: "sh", Args: []string{"-c", "echo echo agent ready; exec cat"}, PromptMode: PromptNone}})
 	setWantedT(t, tw, "mayor", "echoer", true)
+	// A nudge queued while no host ran is typed after the beacon.
+	if _, err := EnqueueNudge(tw.Root, models.MayorAddress, QueuedNudge{From: "overseer", Text: NudgeText("overseer", "queued before start"), Mode: NudgeWaitIdle}); err != nil {
+		t.Fatal(err)
+	}
 	rec := &spawnRecorder{}
 	h := startTestHost(t, tw, rec, HostOptions{Headless: false, PaneSize: func(addr string) (int, int, bool) {
 		return 100, 30, addr == "mayor"
@@ -259,6 +263,14 @@ func TestHostSessionLifecycle(t *testing.T) {
 	waitFor(t, 15*time.Second, "the beacon", func() bool {
 		return strings.Contains(screen(), "[GAS TOWN] mayor <- human • ") && strings.Contains(screen(), " • cold-start")
 	})
+	waitFor(t, 15*time.Second, "the queued nudge after the beacon", func() bool {
+		sc := screen()
+		i, j := strings.Index(sc, "[GAS TOWN] mayor"), strings.Index(sc, "[from overseer] queued before start")
+		return i >= 0 && j > i
+	})
+	if left, _ := PendingNudges(tw.Root, models.MayorAddress, time.Now()); len(left) != 0 {
+		t.Fatalf("%d nudges still queued", len(left))
+	}
 	if len(eventsOf(t, tw, "session_start")) != 1 {
 		t.Fatal("want one session_start event")
 	}
