@@ -305,7 +305,16 @@ func (h *Host) releaseStartup() {
 // goLoop runs fn on its own goroutine until the host closes, logging (and
 // surviving) a panic.
 func (h *Host) goLoop(name string, fn func(ctx context.Context)) {
+	// Add only while the host is open: Close sets closed (under mu)
+	// before it waits, so no Add can race with that Wait.
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		h.log.Debug("not started: the host is closing", "goroutine", name)
+		return
+	}
 	h.wg.Add(1)
+	h.mu.Unlock()
 	go func() {
 		defer h.wg.Done()
 		defer h.recoverPanic(name)

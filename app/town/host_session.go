@@ -297,6 +297,14 @@ func (h *Host) startLocked(ctx context.Context, d desiredAgent, override, topic,
 		return nil, errors.New("the host is closing")
 	}
 	h.agents[key] = e
+	// The session's goroutines are counted while h.mu is held and the
+	// host is open, so Close's wait on swg never races an Add.
+	typed := !rt.NoBeacon && rt.PromptMode != PromptArg
+	if typed {
+		h.swg.Add(3)
+	} else {
+		h.swg.Add(2)
+	}
 	h.mu.Unlock()
 	h.log.Info("session started", "agent", key, "runtime", rt.Alias, "pid", sess.Pid(), "topic", topic, "argv0", rt.Command)
 	_ = eventlog.Emit(h.town.Root, eventlog.SourceHost, "session_start", SenderHost,
@@ -304,7 +312,6 @@ func (h *Host) startLocked(ctx context.Context, d desiredAgent, override, topic,
 	h.setAgentBeadState(ctx, d.Addr, models.AgentBeadRunning)
 	h.updates.post(HostUpdate{Kind: UpdateAgents})
 
-	h.swg.Add(2)
 	go func() {
 		defer h.swg.Done()
 		defer h.recoverPanic("watch " + key)
@@ -325,8 +332,7 @@ func (h *Host) startLocked(ctx context.Context, d desiredAgent, override, topic,
 		if hooked {
 			h.beaconDelivered(ctx, e)
 		}
-	default:
-		h.swg.Add(1)
+	case typed:
 		go func() {
 			defer h.swg.Done()
 			defer h.recoverPanic("beacon " + key)
