@@ -218,8 +218,8 @@ func TestDescribeEvents(t *testing.T) {
 		{"broken", `not json`, "·", "broken not json"},
 	}
 	for _, c := range cases {
-		sym, sum := describe(models.Event{Type: c.typ, Payload: json.RawMessage(c.payload)})
-		if sym != c.symbol || sum != c.summary {
+		d := town.DescribeEvent(models.Event{Type: c.typ, Payload: json.RawMessage(c.payload)})
+		if sym, sum := d.Symbol, d.Summary; sym != c.symbol || sum != c.summary {
 			t.Errorf("%s: got %q %q, want %q %q", c.typ, sym, sum, c.symbol, c.summary)
 		}
 	}
