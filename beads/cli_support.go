@@ -211,9 +211,9 @@ func lineID(line []byte) (string, bool) {
 	return string(rest[:end]), true
 }
 
-// writeLines replaces path with the given lines the way writeJSONL does:
-// temp file in the same directory, fsync, rename, directory fsync, then a
-// line-count check.
+// writeLines replaces path with the given lines atomically: temp file in
+// the same directory, fsync, rename, directory fsync, then a line-count
+// check. Both the full and the incremental export write through it.
 func writeLines(path string, lines [][]byte) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")

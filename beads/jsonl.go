@@ -103,56 +103,15 @@ func (s *Store) Export(ctx context.Context, path string, o ExportOpts) (int, err
 }
 
 func writeJSONL(path string, beads []models.Bead) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmpName := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			_ = tmp.Close()
-			_ = os.Remove(tmpName)
-		}
-	}()
-	w := bufio.NewWriterSize(tmp, 256<<10)
+	lines := make([][]byte, len(beads))
 	for i := range beads {
 		line, err := beads[i].MarshalJSON()
 		if err != nil {
 			return fmt.Errorf("encode %s: %w", beads[i].ID, err)
 		}
-		w.Write(line)
-		w.WriteByte('\n')
+		lines[i] = line
 	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmpName, path); err != nil {
-		return err
-	}
-	ok = true
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("line-count check: %w", err)
-	}
-	if n := bytes.Count(data, []byte{'\n'}); n != len(beads) {
-		return fmt.Errorf("line-count check: wrote %d beads but the file has %d lines", len(beads), n)
-	}
-	return nil
+	return writeLines(path, lines)
 }
 
 // exportBeads loads every non-ephemeral bead with labels, dependencies and
