@@ -3,6 +3,7 @@ package town
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -222,10 +223,18 @@ func (h *Host) refineryPass(ctx context.Context) {
 		outs, err := RefineryPass(ctx, h.town, rig)
 		if err != nil && ctx.Err() == nil {
 			h.log.Warn("refinery pass", "rig", rig, "err", err)
+			h.updates.post(HostUpdate{Kind: UpdateNotice, Text: fmt.Sprintf("✗ refinery %s: %s", rig, oneLineText(err.Error()))})
 		}
 		for _, o := range outs {
-			h.log.Info("refinery", "rig", rig, "mr", o.MR, "result", o.Result)
+			h.log.Info("refinery", "rig", rig, "mr", o.MR, "result", o.Result, "reason", o.Reason)
 			merged = true
+			switch o.Result {
+			case MergeMerged, MergeRequeued:
+			default:
+				// Failures need a human: tell the UI (R10).
+				h.updates.post(HostUpdate{Kind: UpdateNotice, Agent: o.Worker,
+					Text: fmt.Sprintf("✗ merge of %s (%s) failed: %s", o.Bead, o.MR, oneLineText(o.Reason))})
+			}
 		}
 	}
 	if merged {
