@@ -551,36 +551,6 @@ func (t *Town) planPour(p *slingPlan, name string, caller models.Address, cwd st
 	return nil
 }
 
-// pourPlan creates a molecule in one transaction and returns its root.
-func pourPlan(tx *beads.Tx, plan *formulas.Plan, prefix string) (*models.Bead, error) {
-	root := plan.Root
-	rb, err := tx.Create(&root, beads.CreateOpts{Prefix: prefix, Kind: beads.KindMol})
-	if err != nil {
-		return nil, err
-	}
-	ids := map[string]string{}
-	for _, st := range plan.Steps {
-		parent := rb.ID
-		if st.Parent != "" {
-			parent = ids[st.Parent]
-		}
-		b := st.Bead
-		cb, err := tx.Create(&b, beads.CreateOpts{Prefix: prefix, Parent: parent})
-		if err != nil {
-			return nil, err
-		}
-		ids[st.StepID] = cb.ID
-	}
-	for _, st := range plan.Steps {
-		for _, n := range st.Needs {
-			if err := tx.AddDependency(ids[st.StepID], ids[n], models.DepBlocks); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return rb, nil
-}
-
 // printDrySling prints what a sling would do (spec §6.3 --dry-run) and
 // changes nothing: no lock files, fetches, rows or events.
 func (t *Town) printDrySling(ctx context.Context, s *beads.Store, o SlingOptions, p *slingPlan, now time.Time, out io.Writer) error {
@@ -737,7 +707,7 @@ func (t *Town) doSling(ctx context.Context, s *beads.Store, o SlingOptions, p *s
 		var root *models.Bead
 		if err := s.Write(ctx, o.Actor, func(tx *beads.Tx) error {
 			var err error
-			root, err = pourPlan(tx, p.pour, p.pourPfx)
+			root, _, err = PourPlan(tx, p.pour, p.pourPfx, false)
 			return err
 		}); err != nil {
 			return nil, fmt.Errorf("pour %s: %w", p.pourName, err)
