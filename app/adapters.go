@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -84,7 +85,7 @@ func newTownAdapter(t *town.Town, s *beads.Store, poke func()) *townAdapter {
 }
 
 func (a *townAdapter) Load(ctx context.Context) (Snapshot, error) {
-	snap := Snapshot{TownName: a.t.Name()}
+	snap := Snapshot{TownName: homeRel(a.t.Root)}
 	all, err := a.t.ListConvoys(ctx, town.ConvoyListOptions{All: true})
 	if err != nil {
 		return snap, fmt.Errorf("list convoys: %w", err)
@@ -286,6 +287,21 @@ func (a *townAdapter) Nudge(ctx context.Context, addr, message string) (string, 
 		return "✓ Queued nudge for " + addr, nil
 	}
 	return "✓ Nudged " + addr, nil
+}
+
+// homeRel shows a path under $HOME as ~/… (the status bar's town).
+func homeRel(p string) string {
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" || home == "/" {
+		return p
+	}
+	if p == home {
+		return "~"
+	}
+	if rel, ok := strings.CutPrefix(p, home+string(os.PathSeparator)); ok {
+		return "~/" + rel
+	}
+	return p
 }
 
 func nonEmptyLines(s string) []string {

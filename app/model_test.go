@@ -538,3 +538,37 @@ func TestProblemsStartsAtTheTop(t *testing.T) {
 		t.Fatalf("enter focused %v %q, want the waiting polecat", hs.m.focus, hs.m.focusAddr)
 	}
 }
+
+// TestNarrowPanels: below 100 columns there is no side column; c/b/f show
+// that panel over the pane area until esc.
+func TestNarrowPanels(t *testing.T) {
+	_, _, agents := twoAgents()
+	hs := newHarness(t, 80, 30, agents...)
+	if hs.m.lay.Side {
+		t.Fatal("side column at 80 columns")
+	}
+	hs.key("1", "ctrl+space", "c")
+	scr := ansi.Strip(hs.screen())
+	if !hs.m.showPanel || !strings.Contains(scr, "┌ Convoys") || strings.Contains(scr, "┌ mayor") {
+		t.Fatalf("c did not show Convoys over the panes:\n%s", scr)
+	}
+	hs.key("b")
+	if scr := ansi.Strip(hs.screen()); !strings.Contains(scr, "┌ Beads [ready]") {
+		t.Fatalf("b:\n%s", scr)
+	}
+	hs.key("esc")
+	scr = ansi.Strip(hs.screen())
+	if hs.m.showPanel || !strings.Contains(scr, "┌ mayor") || hs.m.focus != focusPane {
+		t.Fatalf("esc did not return to the panes:\n%s", scr)
+	}
+}
+
+func TestWelcomeCard(t *testing.T) {
+	hs := newHarness(t, 120, 30)
+	scr := ansi.Strip(hs.screen())
+	for _, want := range []string{"Welcome to Gas Town", "ctrl+space m  start the Mayor", "s             sling"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("welcome lacks %q:\n%s", want, scr)
+		}
+	}
+}

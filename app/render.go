@@ -157,17 +157,18 @@ func (m *Model) tabBar(w int) string {
 // welcome is the card shown when no agent has a pane.
 func (m *Model) welcome(r rect) []string {
 	s := m.c.Styles
-	pk := m.keys.Prefix.Help().Key
+	pk := m.keys.Prefix.Keys()[0] + " m"
+	pad := func(k string) string { return k + strings.Repeat(" ", max(len(pk)-len(k), 0)) }
 	body := []string{
 		"",
 		s.Title.Render("  Welcome to Gas Town"),
 		"",
 		"  No agents are running yet.",
 		"",
-		"  " + s.Accent.Render(pk+" m") + "  start the Mayor",
-		"  " + s.Accent.Render("s") + "           sling the selected beads",
-		"  " + s.Accent.Render("n") + "           new bead",
-		"  " + s.Accent.Render("?") + "           help",
+		"  " + s.Accent.Render(pk) + "  start the Mayor",
+		"  " + s.Accent.Render(pad("s")) + "  sling the selected beads (space selects)",
+		"  " + s.Accent.Render(pad("n")) + "  new bead",
+		"  " + s.Accent.Render(pad("?")) + "  help",
 	}
 	return common.Frame(s.Title.Render("gt"), common.FitLines(body, max(r.W-2, 0), max(r.H-2, 0)), r.W, r.H, s.Border)
 }

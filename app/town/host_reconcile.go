@@ -317,7 +317,6 @@ func (h *Host) reconcile(ctx context.Context) {
 	for _, k := range plan.Forget {
 		delete(h.agents, k)
 	}
-	live := h.liveEntriesLocked()
 	h.mu.Unlock()
 	if changed || len(plan.Forget) > 0 {
 		h.updates.post(HostUpdate{Kind: UpdateAgents})
@@ -337,7 +336,6 @@ func (h *Host) reconcile(ctx context.Context) {
 			h.log.Warn("start session", "agent", d.Addr.String(), "err", err)
 		}
 	}
-	h.notifySlung(live, snap)
 }
 
 // beaconTopic picks the beacon topic and sender of a reconciler start
@@ -372,26 +370,6 @@ func (h *Host) liveEntriesLocked() []*hostEntry {
 		}
 	}
 	return out
-}
-
-// notifySlung types `Work slung: <id>. Run gt hook to see it, then begin.`
-// into live agents whose hook gained a bead after their beacon (spec §5.9).
-func (h *Host) notifySlung(live []*hostEntry, snap townSnapshot) {
-	for _, e := range live {
-		if !e.beaconDelivered() || e.alias == "shell" {
-			continue
-		}
-		for _, b := range snap.hooked[e.addr.String()] {
-			if !e.markKnownBead(b.ID) || b.Status != models.StatusHooked {
-				continue
-			}
-			text := "Work slung: " + b.ID + ". Run gt hook to see it, then begin."
-			if args := strings.TrimSpace(BeadAttachment(&b).Args); args != "" {
-				text += " Args: " + args
-			}
-			e.nudges.push(nudgeJob{text: text, mode: NudgeWaitIdle})
-		}
-	}
 }
 
 // closeTimerGates closes open timer gates whose timeout has passed (spec

@@ -51,9 +51,6 @@ type hostEntry struct {
 	stateKnown     bool
 	nudgeFailed    bool
 
-	knownMu    sync.Mutex
-	knownBeads map[string]bool
-
 	beaconCh   chan struct{} // closed once the beacon was delivered (or none is due)
 	beaconOnce sync.Once
 	nudges     *nudgeWorker
@@ -71,18 +68,6 @@ func (e *hostEntry) beaconDelivered() bool {
 	default:
 		return false
 	}
-}
-
-// markKnownBead records a hooked bead the agent was told about; it reports
-// whether the bead is new.
-func (e *hostEntry) markKnownBead(id string) bool {
-	e.knownMu.Lock()
-	defer e.knownMu.Unlock()
-	if e.knownBeads[id] {
-		return false
-	}
-	e.knownBeads[id] = true
-	return true
 }
 
 // StartAgent starts addr's session with runtime ("" = its resolved or
@@ -214,18 +199,7 @@ func (h *Host) startLocked(ctx context.Context, d desiredAgent, override, topic,
 	if alias == "" {
 		alias = d.Runtime
 	}
-	e := &hostEntry{addr: d.Addr, alias: alias, startedAt: h.now(), beaconCh: make(chan struct{}), done: make(chan struct{}),
-		knownBeads: map[string]bool{}, wasDesired: byReconciler}
-	if d.Hooked != nil {
-		e.knownBeads[d.Hooked.ID] = true
-	}
-	// Work hooked before the session starts is announced by the beacon,
-	// not by "Work slung" nudges.
-	h.mu.Lock()
-	for _, b := range h.snap.hooked[key] {
-		e.knownBeads[b.ID] = true
-	}
-	h.mu.Unlock()
+	e := &hostEntry{addr: d.Addr, alias: alias, startedAt: h.now(), beaconCh: make(chan struct{}), done: make(chan struct{}), wasDesired: byReconciler}
 	fail := func(code int, msg string) (*hostEntry, error) {
 		e.message, e.exited = msg, true
 		e.exit = ptyhost.ExitStatus{Code: code}

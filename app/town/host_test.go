@@ -286,20 +286,17 @@ func TestHostSessionLifecycle(t *testing.T) {
 		i, j := strings.LastIndex(sc, "[from overseer] first"), strings.LastIndex(sc, "[from overseer] second")
 		return i >= 0 && j > i
 	})
-	// Work slung to the live agent is announced in its pane.
-	b := mkBead(t, tw, "overseer", models.Bead{Title: "Review the plan", IssueType: models.TypeTask, Priority: 2}, "hq")
-	withStore(t, tw, func(s *beads.Store) {
-		st, who := models.StatusHooked, "mayor"
-		if err := s.Write(context.Background(), "overseer", func(tx *beads.Tx) error {
-			_, err := tx.Update(b.ID, beads.Update{Status: &st, Assignee: &who})
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+	// A notice for a live agent (sling, mail) goes through the socket in
+	// queue mode and is typed at the next quiet moment.
+	waitFor(t, 5*time.Second, "sessions.json to list the mayor", func() bool {
+		_, live := tw.liveSession(models.MayorAddress)
+		return live
 	})
-	h.Poke()
-	waitFor(t, 20*time.Second, "the work-slung nudge", func() bool {
-		return strings.Contains(screen(), "Work slung: "+b.ID+". Run gt hook to see it, then begin.")
+	if !tw.notifyLive(context.Background(), models.MayorAddress, "Work slung: hq-x1. Run gt hook to see it, then begin.") {
+		t.Fatal("notifyLive found no live session")
+	}
+	waitFor(t, 20*time.Second, "the queued notice", func() bool {
+		return strings.Contains(screen(), "Work slung: hq-x1. Run gt hook to see it, then begin.")
 	})
 	// sessions.json describes the live session.
 	waitFor(t, 5*time.Second, "sessions.json", func() bool {
