@@ -1,12 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+
+	"github.com/gastown/gt/app/town"
 )
 
 // errNoBeadsDB is the error every bd verb gives when discovery finds nothing.
@@ -23,22 +23,14 @@ type bdPlace struct {
 	townDB bool
 }
 
-// findTown returns the town root: $GT_TOWN_ROOT if set, else the nearest
-// ancestor of cwd holding mayor/town.json, else "".
+// bdTownRoot returns the town root by the spec's discovery (town.Find), or
+// "" outside a town.
 func bdTownRoot(cwd string, getenv func(string) string) string {
-	if r := getenv("GT_TOWN_ROOT"); r != "" {
-		return bdRealPath(r)
+	t, err := town.Find(cwd, getenv)
+	if err != nil {
+		return ""
 	}
-	for dir := cwd; ; {
-		if bdIsFile(filepath.Join(dir, "mayor", "town.json")) {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
+	return bdRealPath(t.Root)
 }
 
 // locateDB finds the database: --db > $BEADS_DB > the town's .beads/beads.db
@@ -96,59 +88,29 @@ func actorFor(flag string, p bdPlace, getenv func(string) string) string {
 	return "overseer"
 }
 
-// roleFromDir maps a directory inside a town to the address of the agent
-// that works there (spec §5.1): <town>/mayor/… → mayor,
-// <town>/<rig>/polecats/<n>/… → <rig>/polecats/<n>, <town>/<rig>/crew/<n>/… →
-// <rig>/crew/<n>. Anything else gives "".
-func roleFromDir(town, dir string) string {
-	parts := relParts(town, dir)
-	switch {
-	case len(parts) >= 1 && parts[0] == "mayor":
-		return "mayor"
-	case len(parts) >= 3 && (parts[1] == "polecats" || parts[1] == "crew") && !strings.HasPrefix(parts[0], "."):
-		return parts[0] + "/" + parts[1] + "/" + parts[2]
+// roleFromDir is the address implied by a directory inside the town
+// (spec §5.1), or "" anywhere else.
+func roleFromDir(townRoot, dir string) string {
+	if townRoot == "" {
+		return ""
+	}
+	if a, ok := (&town.Town{Root: townRoot}).RoleFromDir(dir); ok {
+		return a.String()
 	}
 	return ""
-}
-
-// relParts splits dir relative to town into path components; nil when dir
-// is not inside town.
-func relParts(town, dir string) []string {
-	if town == "" || dir == "" {
-		return nil
-	}
-	rel, err := filepath.Rel(town, dir)
-	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil
-	}
-	return strings.Split(filepath.ToSlash(rel), "/")
 }
 
 // rigPrefixes reads <town>/mayor/rigs.json and returns rig name → beads
 // prefix. A missing file means no rigs; an invalid one is an error in the
 // §11 form.
-func rigPrefixes(town string) (map[string]string, error) {
+func rigPrefixes(townRoot string) (map[string]string, error) {
 	out := map[string]string{}
-	if town == "" {
+	if townRoot == "" {
 		return out, nil
 	}
-	path := filepath.Join(town, "mayor", "rigs.json")
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return out, nil
-	}
+	reg, err := (&town.Town{Root: townRoot}).Rigs()
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	var reg struct {
-		Rigs map[string]struct {
-			Beads struct {
-				Prefix string `json:"prefix"`
-			} `json:"beads"`
-		} `json:"rigs"`
-	}
-	if err := json.Unmarshal(data, &reg); err != nil {
-		return nil, jsonFileError(path, data, err)
+		return nil, err
 	}
 	for name, r := range reg.Rigs {
 		if r.Beads.Prefix != "" {
@@ -158,44 +120,15 @@ func rigPrefixes(town string) (map[string]string, error) {
 	return out, nil
 }
 
-// jsonFileError formats a JSON decoding error as
-// `<file>: invalid JSON at line L col C: <reason>` (spec §11).
-func jsonFileError(path string, data []byte, err error) error {
-	off := int64(len(data))
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	line, col := 1, 1
-	for _, c := range data[:off] {
-		if c == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	reason := strings.TrimPrefix(err.Error(), "json: ")
-	return fmt.Errorf("%s: invalid JSON at line %d col %d: %s", path, line, col, reason)
-}
-
 // callerRig returns the rig the caller works in: $GT_RIG, else the first
 // path component of cwd below the town when it names a registered rig.
 func callerRig(p bdPlace, rigs map[string]string, getenv func(string) string) string {
 	if r := getenv("GT_RIG"); r != "" {
 		return r
 	}
-	parts := relParts(p.town, p.cwd)
-	if len(parts) > 0 {
-		if _, ok := rigs[parts[0]]; ok {
-			return parts[0]
+	if p.town != "" {
+		if rig, ok := (&town.Town{Root: p.town}).RigFromDir(p.cwd); ok && rigs[rig] != "" {
+			return rig
 		}
 	}
 	return ""
