@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/gastown/gt/app/town"
 	"github.com/gastown/gt/models"
 )
 
@@ -58,22 +59,40 @@ func BenchmarkFullRepaint16Panes(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, p := range m.panes {
-			m.markDirty(p.agent.Address)
+			m.Update(outputNotice(p.agent.Address))
 		}
-		m.handleFrame()
+		m.Update(frameMsg{})
 		_ = m.View()
 	}
 }
 
-// BenchmarkComposeCached16Panes: nothing changed; View composes cached
-// pane renders (what every non-frame Update costs).
+// BenchmarkComposeCached16Panes: a key or data message changed something
+// other than a pane: View composes the cached pane renders with fresh
+// panels and status bar.
 func BenchmarkComposeCached16Panes(b *testing.B) {
 	m := busyModel(b, 240, 70, 16)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		m.Update(refreshMsg{})
 		_ = m.View()
 	}
+}
+
+// BenchmarkOutputNotice16Panes: a pane-output notice between frames costs
+// an Update and a cached View.
+func BenchmarkOutputNotice16Panes(b *testing.B) {
+	m := busyModel(b, 240, 70, 16)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Update(outputNotice(m.panes[i%16].agent.Address))
+		_ = m.View()
+	}
+}
+
+func outputNotice(addr string) tea.Msg {
+	return hostUpdateMsg{town.HostUpdate{Kind: town.UpdatePaneOutput, Agent: addr}}
 }
 
 // BenchmarkOnePaneChanged: one of 16 panes changed per frame.
@@ -82,8 +101,8 @@ func BenchmarkOnePaneChanged16Panes(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		m.markDirty(m.panes[i%16].agent.Address)
-		m.handleFrame()
+		m.Update(outputNotice(m.panes[i%16].agent.Address))
+		m.Update(frameMsg{})
 		_ = m.View()
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/gastown/gt/app/town"
 	"github.com/gastown/gt/views/beadlist"
 	"github.com/gastown/gt/views/common"
 	"github.com/gastown/gt/views/convoys"
@@ -117,6 +118,11 @@ type Model struct {
 	// renders counts pane renders (tests check frame gating with it).
 	renders int
 
+	// viewCache is the last composed screen, valid until the next Update
+	// that can change it.
+	viewCache string
+	viewValid bool
+
 	attention map[string]bool
 	states    map[string]int
 	quitting  bool
@@ -162,6 +168,13 @@ func (m *Model) Init() tea.Cmd {
 // Update routes a message (STYLE §3): window → dialog → global keys →
 // focused view → data messages.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if u, ok := msg.(hostUpdateMsg); !ok || u.u.Kind != town.UpdatePaneOutput {
+		// Anything but a pane-output notice may change the screen; those
+		// only mark a pane dirty until the next frame, so View can reuse
+		// the last composed screen (notices arrive far more often than
+		// frames).
+		m.viewValid = false
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		return m, m.handleResize(msg.Width, msg.Height)
@@ -242,7 +255,10 @@ func (m *Model) handleIntent(msg tea.Msg) tea.Cmd {
 
 // View renders the frame from cached pane renders.
 func (m *Model) View() tea.View {
-	v := tea.NewView(m.render())
+	if !m.viewValid {
+		m.viewCache, m.viewValid = m.render(), true
+	}
+	v := tea.NewView(m.viewCache)
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "gt · " + m.snap.TownName
