@@ -520,3 +520,33 @@ func TestHostMayorLifecycleThroughSocket(t *testing.T) {
 		t.Fatalf("gt agents --json: %d\n%s", code, out)
 	}
 }
+
+// TestHostExportsAfterWrites: a write that does not export itself (here a
+// direct store write, as bd does while a host runs) reaches issues.jsonl
+// about a second later through the host's export loop.
+func TestHostExportsAfterWrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	o := newOrchTown(t)
+	startInProcessHost(t, o.root, o.env())
+	var id string
+	o.withStore(func(s *beads.Store) {
+		err := s.Write(context.Background(), "overseer", func(tx *beads.Tx) error {
+			b, err := tx.Create(&models.Bead{Title: "Exported by the host", IssueType: models.TypeTask, Priority: 2}, beads.CreateOpts{Prefix: "mp"})
+			if err == nil {
+				id = b.ID
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	start := time.Now()
+	pollUntil(t, 5*time.Second, "issues.jsonl to hold the new bead", func() bool {
+		data, err := os.ReadFile(filepath.Join(o.root, ".beads", "issues.jsonl"))
+		return err == nil && bytes.Contains(data, []byte(`"id":"`+id+`"`))
+	})
+	t.Logf("exported %s after the write", time.Since(start).Round(10*time.Millisecond))
+}
