@@ -127,15 +127,22 @@ func createBeadCmd(ctx context.Context, t Town, b NewBead) tea.Cmd {
 	}
 }
 
-// wantMayorCmd marks the Mayor wanted and starts its session.
-func wantMayorCmd(ctx context.Context, t Town, h Host) tea.Cmd {
+// wantMayorCmd marks the Mayor wanted and starts its session; an exited
+// session is started again explicitly (the reconciler never restarts one).
+func wantMayorCmd(ctx context.Context, t Town, h Host, exited bool) tea.Cmd {
 	return func() tea.Msg {
 		if err := t.WantMayor(ctx); err != nil {
 			return opDoneMsg{err: err}
 		}
-		if h != nil {
-			h.Poke()
+		if h == nil {
+			return opDoneMsg{notice: "▶ Starting mayor"}
 		}
+		if exited {
+			if err := h.StartAgent(ctx, "mayor", ""); err != nil {
+				return opDoneMsg{err: err}
+			}
+		}
+		h.Poke()
 		return opDoneMsg{notice: "▶ Starting mayor"}
 	}
 }

@@ -176,6 +176,10 @@ func (m *Model) focusMayor() tea.Cmd {
 		m.focusAgent("mayor")
 		return m.relayout()
 	}
+	i := m.paneIndex("mayor")
 	m.wantFocus = "mayor"
-	return wantMayorCmd(m.ctx, m.town, m.host)
+	if i >= 0 {
+		m.focusAgent("mayor")
+	}
+	return tea.Batch(wantMayorCmd(m.ctx, m.town, m.host, i >= 0 && m.panes[i].agent.Exited), m.relayout())
 }

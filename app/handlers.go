@@ -282,6 +282,13 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 	mo := msg.Mouse()
 	_, click := msg.(tea.MouseClickMsg)
 	_, wheel := msg.(tea.MouseWheelMsg)
+	if click && m.lay.Tabs && m.lay.TabBar.Contains(mo.X, mo.Y) {
+		if i := m.tabAt(mo.X); i >= 0 {
+			m.focusAgent(m.panes[i].agent.Address)
+			return m.relayout()
+		}
+		return nil
+	}
 	for i, r := range m.lay.Panes {
 		if !r.Contains(mo.X, mo.Y) {
 			continue

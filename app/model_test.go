@@ -572,3 +572,39 @@ func TestWelcomeCard(t *testing.T) {
 		}
 	}
 }
+
+func TestMayorKeyRestartsAnExitedMayor(t *testing.T) {
+	mt, pt, _ := twoAgents()
+	mayor := mayorAgent(mt)
+	mayor.Exited, mayor.State, mayor.ExitCode = true, models.StateExited, 1
+	hs := newHarness(t, 200, 50, mayor, polecatAgent("nux", pt, models.StateWorking))
+	hs.key("m")
+	if !slices.Contains(hs.host.callList(), "start mayor") || !slices.Contains(hs.town.callList(), "want mayor") {
+		t.Fatalf("host %v town %v", hs.host.callList(), hs.town.callList())
+	}
+	if hs.m.focusAddr != "mayor" {
+		t.Fatalf("focus %q", hs.m.focusAddr)
+	}
+}
+
+func TestTabsClickAndToggle(t *testing.T) {
+	_, _, agents := twoAgents()
+	hs := newHarness(t, 200, 50, agents...)
+	hs.key("1", "ctrl+space", "t")
+	if !hs.m.lay.Tabs {
+		t.Fatal("t did not switch to tabs")
+	}
+	bar := ansi.Strip(strings.Split(hs.screen(), "\n")[0])
+	x := strings.Index(bar, "2 demo/nux")
+	if x < 0 {
+		t.Fatalf("tab bar %q", bar)
+	}
+	hs.send(tea.MouseClickMsg{X: ansi.StringWidth(bar[:x]), Y: 0, Button: tea.MouseLeft})
+	if hs.m.focusAddr != "demo/polecats/nux" || hs.m.lay.Panes[1].Empty() || !hs.m.lay.Panes[0].Empty() {
+		t.Fatalf("tab click: focus %q panes %v", hs.m.focusAddr, hs.m.lay.Panes)
+	}
+	hs.key("ctrl+space", "t")
+	if hs.m.lay.Tabs {
+		t.Fatal("t did not switch back to the grid")
+	}
+}

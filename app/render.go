@@ -142,9 +142,9 @@ func (m *Model) panelLines(f focusKind) []string {
 func (m *Model) tabBar(w int) string {
 	s := m.c.Styles
 	var parts []string
-	for i, p := range m.panes {
-		name := " " + itoaApp(i+1) + " " + p.agent.PaneTitle + " " + p.agent.State.Glyph() + " "
-		if m.focus == focusPane && p.agent.Address == m.focusAddr || m.lay.Panes[i] != (rect{}) {
+	for i, name := range m.tabNames() {
+		p := m.panes[i]
+		if !m.lay.Panes[i].Empty() {
 			name = s.ButtonFocus.Render(name)
 		} else {
 			name = s.StateText.Of(p.agent.State).Render(name)
@@ -152,6 +152,28 @@ func (m *Model) tabBar(w int) string {
 		parts = append(parts, name)
 	}
 	return common.Fit(strings.Join(parts, s.Border.Render("│")), w)
+}
+
+// tabNames are the tab labels, ` N <pane title> <glyph> `.
+func (m *Model) tabNames() []string {
+	out := make([]string, len(m.panes))
+	for i, p := range m.panes {
+		out[i] = " " + itoaApp(i+1) + " " + p.agent.PaneTitle + " " + p.agent.State.Glyph() + " "
+	}
+	return out
+}
+
+// tabAt returns the pane whose tab is at column x of the tab bar, -1 if none.
+func (m *Model) tabAt(x int) int {
+	at := m.lay.TabBar.X
+	for i, n := range m.tabNames() {
+		w := common.Width(n)
+		if x >= at && x < at+w {
+			return i
+		}
+		at += w + 1 // the │ separator
+	}
+	return -1
 }
 
 // welcome is the card shown when no agent has a pane.

@@ -115,20 +115,20 @@ func (m Model) maxOffset() int {
 
 // TitleText is the title bar's text without styling: `<name> <app title> ·
 // <runtime> · <glyph> <state> · <hook>`.
-func (m Model) TitleText() string { return m.titleText(true, true) }
+func (m Model) TitleText() string { return m.titleText(true, true, true) }
 
-// titleFor drops the app title, then the runtime, so the state glyph
-// stays visible in narrow panes.
+// titleFor drops the app title, then the runtime, then the hook, so the
+// state stays visible in narrow panes.
 func (m Model) titleFor(w int) string {
-	for _, v := range [][2]bool{{true, true}, {false, true}, {false, false}} {
-		if t := m.titleText(v[0], v[1]); common.Width(t) <= w {
+	for _, v := range [][3]bool{{true, true, true}, {false, true, true}, {false, false, true}, {false, false, false}} {
+		if t := m.titleText(v[0], v[1], v[2]); common.Width(t) <= w {
 			return t
 		}
 	}
 	return m.info.Name + " " + m.info.State.Glyph()
 }
 
-func (m Model) titleText(appTitle, runtime bool) string {
+func (m Model) titleText(appTitle, runtime, hook bool) string {
 	var b strings.Builder
 	b.WriteString(m.info.Name)
 	if m.screen != nil && appTitle {
@@ -143,7 +143,7 @@ func (m Model) titleText(appTitle, runtime bool) string {
 	}
 	b.WriteString(" · ")
 	b.WriteString(m.stateLabel())
-	if m.info.Hook != "" {
+	if m.info.Hook != "" && hook {
 		b.WriteString(" · ")
 		b.WriteString(m.info.Hook)
 	}
