@@ -81,12 +81,37 @@ func frameTick(fps int) tea.Cmd {
 	return tea.Tick(time.Second/time.Duration(max(fps, 1)), func(time.Time) tea.Msg { return frameMsg{} })
 }
 
-// runOpCmd runs one town operation and reports its notice line.
-func runOpCmd(ctx context.Context, _ string, fn func(ctx context.Context) (string, error)) tea.Cmd {
+// opCmd wraps one town operation's notice line and error as opDoneMsg.
+func opCmd(fn func() (string, error)) tea.Cmd {
 	return func() tea.Msg {
-		n, err := fn(ctx)
+		n, err := fn()
 		return opDoneMsg{notice: n, err: err}
 	}
+}
+
+// createConvoyCmd runs gt convoy create <name> <beads...>.
+func createConvoyCmd(ctx context.Context, t Town, name string, ids []string) tea.Cmd {
+	return opCmd(func() (string, error) { return t.CreateConvoy(ctx, name, ids) })
+}
+
+// addToConvoyCmd runs gt convoy add <convoy> <beads...>.
+func addToConvoyCmd(ctx context.Context, t Town, convoy string, ids []string) tea.Cmd {
+	return opCmd(func() (string, error) { return t.AddToConvoy(ctx, convoy, ids) })
+}
+
+// removeFromConvoyCmd runs gt convoy remove <convoy> <beads...>.
+func removeFromConvoyCmd(ctx context.Context, t Town, convoy string, ids []string) tea.Cmd {
+	return opCmd(func() (string, error) { return t.RemoveFromConvoy(ctx, convoy, ids) })
+}
+
+// renameConvoyCmd runs gt convoy rename <convoy> <name>.
+func renameConvoyCmd(ctx context.Context, t Town, convoy, name string) tea.Cmd {
+	return opCmd(func() (string, error) { return t.RenameConvoy(ctx, convoy, name) })
+}
+
+// closeConvoyCmd runs gt convoy close <convoy>.
+func closeConvoyCmd(ctx context.Context, t Town, convoy string) tea.Cmd {
+	return opCmd(func() (string, error) { return t.CloseConvoy(ctx, convoy) })
 }
 
 // slingCmd runs the gt sling code path; its first output line becomes the
@@ -121,10 +146,7 @@ func loadConvoyPickerCmd(ids []string, _ []town.ConvoyView) tea.Cmd {
 
 // createBeadCmd creates a bead from the new bead dialog.
 func createBeadCmd(ctx context.Context, t Town, b NewBead) tea.Cmd {
-	return func() tea.Msg {
-		n, err := t.CreateBead(ctx, b)
-		return opDoneMsg{notice: n, err: err}
-	}
+	return opCmd(func() (string, error) { return t.CreateBead(ctx, b) })
 }
 
 // wantMayorCmd marks the Mayor wanted and starts its session; an exited
@@ -149,10 +171,7 @@ func wantMayorCmd(ctx context.Context, t Town, h Host, exited bool) tea.Cmd {
 
 // nudgeCmd nudges an agent (problems view `n`).
 func nudgeCmd(ctx context.Context, t Town, addr, message string) tea.Cmd {
-	return func() tea.Msg {
-		n, err := t.Nudge(ctx, addr, message)
-		return opDoneMsg{notice: n, err: err}
-	}
+	return opCmd(func() (string, error) { return t.Nudge(ctx, addr, message) })
 }
 
 // restartAgentCmd restarts an agent's session.

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -273,17 +272,15 @@ func (m *Model) handleSubmit(msg dialogs.SubmitMsg) tea.Cmd {
 		return createBeadCmd(ctx, t, NewBead{Title: strings.TrimSpace(v["title"]), Description: v["description"],
 			Type: models.IssueType(v["type"]), Priority: prio, Prefix: v["prefix"]})
 	case refConvoyCreate:
-		return runOpCmd(ctx, "create", func(ctx context.Context) (string, error) { return t.CreateConvoy(ctx, v["name"], op.ids) })
+		return createConvoyCmd(ctx, t, v["name"], op.ids)
 	case refConvoyRename:
-		return runOpCmd(ctx, "rename", func(ctx context.Context) (string, error) { return t.RenameConvoy(ctx, op.convoy, v["name"]) })
+		return renameConvoyCmd(ctx, t, op.convoy, v["name"])
 	case refConvoyAdd:
-		return runOpCmd(ctx, "add", func(ctx context.Context) (string, error) { return t.AddToConvoy(ctx, v["convoy"], op.ids) })
+		return addToConvoyCmd(ctx, t, v["convoy"], op.ids)
 	case refConvoyAddTo:
-		return runOpCmd(ctx, "add", func(ctx context.Context) (string, error) {
-			return t.AddToConvoy(ctx, op.convoy, []string{v["bead"]})
-		})
+		return addToConvoyCmd(ctx, t, op.convoy, []string{v["bead"]})
 	case refConvoyClose:
-		return runOpCmd(ctx, "close", func(ctx context.Context) (string, error) { return t.CloseConvoy(ctx, op.convoy) })
+		return closeConvoyCmd(ctx, t, op.convoy)
 	case refRestart:
 		return restartAgentCmd(ctx, m.host, op.addr)
 	case refStop:

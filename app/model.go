@@ -235,9 +235,7 @@ func (m *Model) handleIntent(msg tea.Msg) tea.Cmd {
 	case convoys.AddMsg:
 		return m.openBeadPicker(msg.ID)
 	case convoys.RemoveMsg:
-		return runOpCmd(m.ctx, "remove", func(ctx context.Context) (string, error) {
-			return m.town.RemoveFromConvoy(ctx, msg.Convoy, []string{msg.Bead})
-		})
+		return removeFromConvoyCmd(m.ctx, m.town, msg.Convoy, []string{msg.Bead})
 	case convoys.CloseMsg:
 		return m.openConfirm("Close convoy", "Close convoy 🚚 "+msg.ID+" ("+msg.Title+")?", pendingOp{convoy: msg.ID})
 	case convoys.NewMsg:
