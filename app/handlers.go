@@ -283,7 +283,9 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 	_, click := msg.(tea.MouseClickMsg)
 	_, wheel := msg.(tea.MouseWheelMsg)
 	if click && m.lay.Tabs && m.lay.TabBar.Contains(mo.X, mo.Y) {
-		if i := m.tabAt(mo.X); i >= 0 {
+		g := m.grid
+		g.SetTabs(m.gridTabs())
+		if i := g.TabAt(mo.X - m.lay.TabBar.X); i >= 0 {
 			m.focusAgent(m.panes[i].agent.Address)
 			return m.relayout()
 		}

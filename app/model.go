@@ -12,6 +12,7 @@ import (
 	"github.com/gastown/gt/views/convoys"
 	"github.com/gastown/gt/views/dialogs"
 	"github.com/gastown/gt/views/pane"
+	"github.com/gastown/gt/views/panegrid"
 	"github.com/gastown/gt/views/problems"
 	"github.com/gastown/gt/views/statusbar"
 	"github.com/gastown/gt/views/styles"
@@ -96,6 +97,7 @@ type Model struct {
 	overlay   focusKind
 	showPanel bool
 
+	grid    panegrid.Model
 	convoys convoys.Model
 	beads   beadlist.Model
 	feed    feedPanel
@@ -155,6 +157,7 @@ func New(ctx context.Context, cfg Config, host Host, tw Town, sizes *sizeBook) *
 	if cfg.FocusMayor {
 		m.wantFocus = "mayor"
 	}
+	m.grid = panegrid.New(c, m.keys.Prefix.Keys()[0])
 	m.beads.Focus()
 	return m
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gastown/gt/models"
 	"github.com/gastown/gt/views/common"
+	"github.com/gastown/gt/views/panegrid"
 	"github.com/gastown/gt/views/statusbar"
 )
 
@@ -78,17 +79,8 @@ func (m *Model) render() string {
 		cv.place(l.Main, m.singleLines(l.Main))
 	case m.showPanel && !l.Side:
 		cv.place(l.Main, m.panelLines(m.overlay))
-	case len(m.panes) == 0:
-		cv.place(l.Main, m.welcome(l.Main))
 	default:
-		if l.Tabs {
-			cv.place(l.TabBar, []string{m.tabBar(l.TabBar.W)})
-		}
-		for i, p := range m.panes {
-			if r := l.Panes[i]; !r.Empty() {
-				cv.place(r, m.paneLines(p, r))
-			}
-		}
+		cv.place(l.Main, m.gridLines(l.Main))
 	}
 	if l.Side && l.Mode == modeFull {
 		cv.place(l.Convoys, m.convoys.Lines())
@@ -138,61 +130,32 @@ func (m *Model) panelLines(f focusKind) []string {
 	return m.beads.Lines()
 }
 
-// tabBar is the row of tab names with state glyphs, the focused one marked.
-func (m *Model) tabBar(w int) string {
-	s := m.c.Styles
-	var parts []string
-	for i, name := range m.tabNames() {
-		p := m.panes[i]
-		if !m.lay.Panes[i].Empty() {
-			name = s.ButtonFocus.Render(name)
-		} else {
-			name = s.StateText.Of(p.agent.State).Render(name)
-		}
-		parts = append(parts, name)
-	}
-	return common.Fit(strings.Join(parts, s.Border.Render("│")), w)
-}
-
-// tabNames are the tab labels, ` N <pane title> <glyph> `.
-func (m *Model) tabNames() []string {
-	out := make([]string, len(m.panes))
+// gridTabs are the tab bar's entries, the shown pane marked.
+func (m *Model) gridTabs() []panegrid.Tab {
+	tabs := make([]panegrid.Tab, len(m.panes))
 	for i, p := range m.panes {
-		out[i] = " " + itoaApp(i+1) + " " + p.agent.PaneTitle + " " + p.agent.State.Glyph() + " "
+		tabs[i] = panegrid.Tab{N: i + 1, Title: p.agent.PaneTitle, State: p.agent.State,
+			Shown: i < len(m.lay.Panes) && !m.lay.Panes[i].Empty()}
 	}
-	return out
+	return tabs
 }
 
-// tabAt returns the pane whose tab is at column x of the tab bar, -1 if none.
-func (m *Model) tabAt(x int) int {
-	at := m.lay.TabBar.X
-	for i, n := range m.tabNames() {
-		w := common.Width(n)
-		if x >= at && x < at+w {
-			return i
+// gridLines composes the pane area: the shown panes' cached renders (grid
+// or tabs), or the welcome card.
+func (m *Model) gridLines(area rect) []string {
+	m.grid.SetSize(area.W, area.H)
+	var tiles []panegrid.Tile
+	for i, p := range m.panes {
+		if r := m.lay.Panes[i]; !r.Empty() {
+			tiles = append(tiles, panegrid.Tile{X: r.X - area.X, Y: r.Y - area.Y, W: r.W, H: r.H, Lines: m.paneLines(p, r)})
 		}
-		at += w + 1 // the │ separator
 	}
-	return -1
-}
-
-// welcome is the card shown when no agent has a pane.
-func (m *Model) welcome(r rect) []string {
-	s := m.c.Styles
-	pk := m.keys.Prefix.Keys()[0] + " m"
-	pad := func(k string) string { return k + strings.Repeat(" ", max(len(pk)-len(k), 0)) }
-	body := []string{
-		"",
-		s.Title.Render("  Welcome to Gas Town"),
-		"",
-		"  No agents are running yet.",
-		"",
-		"  " + s.Accent.Render(pk) + "  start the Mayor",
-		"  " + s.Accent.Render(pad("s")) + "  sling the selected beads (space selects)",
-		"  " + s.Accent.Render(pad("n")) + "  new bead",
-		"  " + s.Accent.Render(pad("?")) + "  help",
+	m.grid.SetTiles(tiles)
+	m.grid.SetTabs(nil)
+	if m.lay.Tabs {
+		m.grid.SetTabs(m.gridTabs())
 	}
-	return common.Frame(s.Title.Render("gt"), common.FitLines(body, max(r.W-2, 0), max(r.H-2, 0)), r.W, r.H, s.Border)
+	return m.grid.Lines()
 }
 
 // statusData gathers the status bar's contents.
@@ -248,11 +211,4 @@ func overlay(lines, box []string, w int) []string {
 		lines[y+i] = ansi.Cut(l, 0, x) + b + ansi.Cut(l, x+bw, w)
 	}
 	return lines
-}
-
-func itoaApp(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoaApp(n/10) + string(rune('0'+n%10))
 }
