@@ -478,7 +478,13 @@ func (t *Town) RestartSession(ctx context.Context, target, override string) (Ses
 		return SessionResult{}, err
 	}
 	alias := ""
-	if override != "" || a.Role != models.RolePolecat {
+	if override == "" && a.Role != models.RolePolecat {
+		// A plain restart keeps the runtime the session was wanted with.
+		if alias, err = t.wantedRuntime(ctx, a); err != nil {
+			return SessionResult{}, err
+		}
+	}
+	if alias == "" && (override != "" || a.Role != models.RolePolecat) {
 		if alias, err = t.runtimeFor(a, override); err != nil {
 			return SessionResult{}, err
 		}
@@ -501,6 +507,25 @@ func (t *Town) RestartSession(ctx context.Context, target, override string) (Ses
 		return SessionResult{}, fmt.Errorf("restart %s: %w", a, err)
 	}
 	return SessionResult{Address: a, Alias: alias, Hosted: true}, nil
+}
+
+// wantedRuntime is the alias stored with the agent's desired-session row,
+// "" when none is stored.
+func (t *Town) wantedRuntime(ctx context.Context, a models.Address) (string, error) {
+	var alias string
+	err := t.WithStore(ctx, func(s *beads.Store) error {
+		rows, err := s.AgentSessions(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if r.Agent == a.String() {
+				alias = r.Runtime
+			}
+		}
+		return nil
+	})
+	return alias, err
 }
 
 func (t *Town) setWanted(ctx context.Context, a models.Address, alias string, wanted bool) error {

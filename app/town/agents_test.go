@@ -221,6 +221,17 @@ func TestStartStopSession(t *testing.T) {
 	if len(reqs) != 2 || reqs[0].Op != OpStop || reqs[1] != (HostRequest{Op: OpStart, Agent: "mayor", Runtime: "codex"}) {
 		t.Fatalf("restart requests = %+v", reqs)
 	}
+	// A plain restart keeps the runtime it was wanted with, not the default.
+	if _, err := tw.RestartSession(ctx, "mayor", ""); err != nil {
+		t.Fatal(err)
+	}
+	reqs = h.requests()[4:]
+	if len(reqs) != 2 || reqs[1] != (HostRequest{Op: OpStart, Agent: "mayor", Runtime: "codex"}) {
+		t.Fatalf("plain restart requests = %+v", reqs)
+	}
+	if w := wanted()["mayor"]; !w.Wanted || w.Runtime != "codex" {
+		t.Fatalf("after plain restart = %+v", w)
+	}
 }
 
 func TestStartExitedSession(t *testing.T) {
