@@ -213,6 +213,7 @@ func (m *Model) handleGlobal(kp tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(kp, k.Beads):
 		m.focusPanel(focusBeads)
 	case key.Matches(kp, k.Feed):
+		m.feed.SetProblems(false)
 		m.focusPanel(focusFeed)
 	case key.Matches(kp, k.Problems):
 		m.feed.SetProblems(true)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
 
 	"github.com/gastown/gt/app/town"
 )
@@ -55,6 +56,9 @@ func Run(ctx context.Context, o Options) error {
 		PrefixKey: settings.PrefixKey(), MaxFPS: settings.MaxFPS(), Bell: bellSetting(settings),
 		FocusMayor: o.FocusMayor, Zoom: o.Zoom, Tabs: settings.Layout() == "tabs",
 	}
+	if err := checkTerminal(t, o); err != nil {
+		return err
+	}
 	sizes := newSizeBook()
 	h, err := town.StartHost(ctx, t, town.HostOptions{Exe: o.Exe, PaneSize: sizes.PaneSize, Debug: o.Debug})
 	if err != nil {
@@ -87,6 +91,26 @@ func Run(ctx context.Context, o Options) error {
 		return nil
 	}
 	return err
+}
+
+// ErrNoTerminal is returned when gt (the TUI) runs without a terminal.
+var ErrNoTerminal = errors.New("gt needs a terminal (use gt host for a headless host)")
+
+// checkTerminal refuses to start hosting when the TUI could not open its
+// terminal, so no agent starts only to be stopped again. A town another
+// host holds is reported first (spec §5.4), whatever the terminal.
+func checkTerminal(t *town.Town, o Options) error {
+	if pid, held, _, err := t.HostLockHolder(); err == nil && held {
+		return &town.HostedError{Root: t.Root, PID: pid}
+	}
+	if o.Input != nil || term.IsTerminal(os.Stdin.Fd()) {
+		return nil
+	}
+	f, err := os.Open("/dev/tty")
+	if err != nil {
+		return ErrNoTerminal
+	}
+	return f.Close()
 }
 
 // bellSetting reads tui.bell (default true): whether a newly waiting agent
