@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -59,6 +61,8 @@ func Run(ctx context.Context, o Options) error {
 	if err := checkTerminal(t, o); err != nil {
 		return err
 	}
+	restoreLog := logToFile(t, o.Debug)
+	defer restoreLog()
 	sizes := newSizeBook()
 	h, err := town.StartHost(ctx, t, town.HostOptions{Exe: o.Exe, PaneSize: sizes.PaneSize, Debug: o.Debug})
 	if err != nil {
@@ -111,6 +115,29 @@ func checkTerminal(t *town.Town, o Options) error {
 		return ErrNoTerminal
 	}
 	return f.Close()
+}
+
+// logToFile sends the default slog logger (and the log package) to
+// <town>/.runtime/gt.log while the TUI owns the terminal (STYLE §13): a
+// stray log line on stderr would tear the screen. It returns the restore.
+func logToFile(t *town.Town, debug bool) func() {
+	if err := os.MkdirAll(t.RuntimeDir(), 0o700); err != nil {
+		return func() {}
+	}
+	f, err := os.OpenFile(filepath.Join(t.RuntimeDir(), "gt.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return func() {}
+	}
+	level := slog.LevelInfo
+	if debug {
+		level = slog.LevelDebug
+	}
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: level})))
+	return func() {
+		slog.SetDefault(prev)
+		_ = f.Close()
+	}
 }
 
 // bellSetting reads tui.bell (default true): whether a newly waiting agent
