@@ -56,6 +56,16 @@ func (s *Screen) handleCsi(cmd ansi.Cmd, params ansi.Params) {
 	}
 	x, y := b.cur.x, b.cur.y
 	switch cmd.Final() {
+	case '@', 'P':
+		if y < b.mtop || y >= b.mbot {
+			s.quirks |= quirkCharEditOutsideRegion
+		}
+	case 'L', 'M':
+		if b.mtop > 0 {
+			s.quirks |= quirkLineEditMovesDown
+		}
+	}
+	switch cmd.Final() {
 	case '@': // ICH
 		if n := param(0, 1); n > 0 {
 			s.insertCells(b.row(y), x, n)
@@ -78,6 +88,9 @@ func (s *Screen) handleCsi(cmd ansi.Cmd, params ansi.Params) {
 	case 'G': // CHA
 		s.setCursor(param(0, 1)-1, y)
 	case 'H', 'f': // CUP, HVP
+		if s.modes.origin && cmd.Final() == 'f' {
+			s.quirks |= quirkOrigin
+		}
 		s.setCursorOrigin(max(param(1, 1), 1)-1, max(param(0, 1), 1)-1)
 	case 'I': // CHT
 		s.nextTab(param(0, 1))
@@ -121,6 +134,12 @@ func (s *Screen) handleCsi(cmd ansi.Cmd, params ansi.Params) {
 		s.pending = false
 	case 'Z': // CBT
 		s.prevTab(param(0, 1))
+	case '`', 'a', 'e': // HPA, HPR, VPR
+		if s.modes.origin {
+			s.quirks |= quirkOrigin
+		}
+	}
+	switch cmd.Final() {
 	case '`': // HPA
 		s.setCursor(param(0, 1)-1, y)
 	case 'a': // HPR
@@ -170,6 +189,9 @@ func (s *Screen) handleCsi(cmd ansi.Cmd, params ansi.Params) {
 	case 'r': // DECSTBM
 		top := max(param(0, 1), 1)
 		bot := param(1, s.rows)
+		if bot > s.rows {
+			s.quirks |= quirkMarginBeyond
+		}
 		if bot < 1 || bot > s.rows {
 			bot = s.rows
 		}
@@ -180,6 +202,7 @@ func (s *Screen) handleCsi(cmd ansi.Cmd, params ansi.Params) {
 	case 's': // SCOSC
 		b.saved = b.cur
 	case 'u': // SCORC
+		s.quirks |= quirkSCORC
 		s.restoreCursor()
 	}
 }
@@ -196,6 +219,7 @@ func (s *Screen) eraseDisplay(mode int) {
 			s.erase(yy, 0, s.cols, bl)
 		}
 	case 1:
+		s.quirks |= quirkED1
 		for yy := range y {
 			s.erase(yy, 0, s.cols, bl)
 		}
@@ -216,6 +240,7 @@ func (s *Screen) eraseDisplay(mode int) {
 			b.row(yy).wrapped = false
 		}
 	case 3:
+		s.quirks |= quirkED3
 		s.sb.clear()
 	}
 }
@@ -282,6 +307,9 @@ func (s *Screen) setDECMode(m int, on bool) {
 	case 25:
 		s.cur.cur.hidden = !on
 	case 47, 1047:
+		if m == 47 {
+			s.quirks |= quirkMode47
+		}
 		s.setAltScreen(on)
 	case 66:
 		md.appKeypad = on

@@ -30,8 +30,10 @@ func (s *Screen) handleControl(c byte) {
 	case ansi.CR:
 		s.carriageReturn()
 	case ansi.SO:
+		s.quirks |= quirkShiftOut
 		s.gl = 1
 	case ansi.SI:
+		s.quirks |= quirkShiftOut
 		s.gl = 0
 	case ansi.IND:
 		s.index()
@@ -66,7 +68,10 @@ func (s *Screen) reverseIndex() {
 	if b.cur.y == b.mtop {
 		s.scrollDown(b.mtop, b.mbot, 1)
 	} else {
+		// x/vt keeps the pending wrap across RI.
+		p := s.pending
 		s.moveCursor(0, -1)
+		s.pending = p
 	}
 }
 
@@ -157,6 +162,8 @@ func (s *Screen) scrollUp(top, bot, n int) {
 		for y := range n {
 			s.pushScrollback(b.row(y))
 		}
+	} else if !s.alt && top == b.mtop && top > 0 {
+		s.quirks |= quirkRegionScrollback
 	}
 	bl := s.blank()
 	if top == 0 && bot == s.rows {
@@ -269,8 +276,8 @@ func (s *Screen) handleEsc(cmd ansi.Cmd) {
 		s.restoreCursor()
 	case 'D':
 		s.index()
-	case 'E':
-		// NEL: x/vt v0.1.0 has no handler for ESC E; xterm does CR LF.
+	case 'E': // NEL
+		s.quirks |= quirkNEL
 		s.index()
 		s.carriageReturn()
 	case 'H':
@@ -309,6 +316,7 @@ func (s *Screen) fullReset() {
 
 // softReset is DECSTR.
 func (s *Screen) softReset() {
+	s.quirks |= quirkDECSTR
 	s.modes.insert = false
 	s.modes.origin = false
 	s.modes.autoWrap = true

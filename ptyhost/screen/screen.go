@@ -97,8 +97,33 @@ type Screen struct {
 	reply     func([]byte)
 	bell      func()
 	replyBuf  []byte
-	wideWraps int // wide characters moved to the next row (see TestXVTBug_WideCharAtLastColumn)
+	// quirks records which behaviours where x/vt v0.1.0 differs from
+	// xterm this stream has used (the differential tests skip those
+	// streams; each has a TestXVTBug_* test).
+	quirks quirk
 }
+
+// quirk is a set of behaviours where x/vt v0.1.0 is documented to differ.
+type quirk uint32
+
+// The documented x/vt differences.
+const (
+	quirkWideLastColumn quirk = 1 << iota // TestXVTBug_WideCharAtLastColumn
+	quirkWideNoWrap                       // TestXVTBug_WideCharAtMarginNoPendingWrap
+	quirkMarginBeyond                     // TestXVTBug_DECSTBMBeyondScreen
+	quirkSCORC                            // TestXVTBug_SCORCIgnored
+	quirkNEL                              // TestXVTBug_NELIgnored
+	quirkDECSTR                           // TestXVTBug_DECSTRIgnored
+	quirkMode47                           // TestXVTBug_Mode47Ignored
+	quirkED3                              // TestXVTBug_ED3ClearsScreen
+	quirkIRM                              // TestXVTBug_InsertModeIgnored
+	quirkED1                              // TestXVTBug_ED1ErasesWholeRow
+	quirkOrigin                           // TestXVTBug_OriginModeRelativeMoves
+	quirkRegionScrollback                 // TestXVTBug_RegionScrollFillsScrollback
+	quirkShiftOut                         // TestXVTBug_ShiftOutIgnored
+	quirkCharEditOutsideRegion            // TestXVTBug_CharEditOutsideRegion
+	quirkLineEditMovesDown                // TestXVTBug_LineEditMovesCursorDown
+)
 
 // modeSet holds the modes the engine acts on or reports.
 type modeSet struct {
@@ -543,12 +568,12 @@ func (s *Screen) printCell(ch uint32, w int, single bool) {
 		s.wrap()
 	}
 	if w == 2 && b.cur.x == s.cols-1 {
+		s.quirks |= quirkWideLastColumn
 		if !s.modes.autoWrap || s.cols < 2 {
 			return // xterm drops a wide character that cannot fit
 		}
 		// xterm wraps a wide character that does not fit in the last
 		// column; the cell it leaves is blank.
-		s.wideWraps++
 		r := b.row(b.cur.y)
 		s.prepareOverwrite(r, b.cur.x, b.cur.x+1)
 		r.cells[b.cur.x] = s.blank()
@@ -561,6 +586,7 @@ func (s *Screen) printCell(ch uint32, w int, single bool) {
 	x, y := b.cur.x, b.cur.y
 	r := b.row(y)
 	if s.modes.insert {
+		s.quirks |= quirkIRM
 		s.insertCells(r, x, w)
 	}
 	s.prepareOverwrite(r, x, x+w)
@@ -573,6 +599,9 @@ func (s *Screen) printCell(ch uint32, w int, single bool) {
 	}
 	s.touch(y)
 	if x+w >= s.cols {
+		if w == 2 {
+			s.quirks |= quirkWideNoWrap
+		}
 		b.cur.x = s.cols - 1
 		s.pending = s.modes.autoWrap
 	} else {

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/charmbracelet/x/ansi"
 )
 
 // sbLine is one scrollback row in compact form: the row's text with
@@ -15,10 +14,16 @@ type sbLine struct {
 	// runs are the style changes, in column order; nil for a line all in
 	// the default style.
 	runs []styleRun
-	// wide says the text has characters other than one-column runes, so
-	// columns must be found by walking grapheme clusters.
-	wide bool
+	// cells is nil when every cell is one ASCII byte; otherwise it holds,
+	// per cell (continuations excluded), the content's byte length, with
+	// cellWide set for a two-column character. Grapheme boundaries cannot
+	// be recomputed from the text: a cluster ending in ZWJ would join its
+	// neighbour.
+	cells []uint16
 }
+
+// cellWide marks a two-column cell in sbLine.cells.
+const cellWide = 1 << 15
 
 // styleRun starts style st at column col.
 type styleRun struct {
@@ -78,14 +83,31 @@ func (s *Screen) encodeRow(c []cell) sbLine {
 			l.runs = append(l.runs, styleRun{col: uint16(x), st: s.styles[v.style]})
 			cur = v.style
 		}
+		n := 1
 		switch {
 		case v.ch == 0:
 			sb.WriteByte(' ')
 		case v.ch < utf8.RuneSelf:
 			sb.WriteByte(byte(v.ch))
 		default:
-			l.wide = true
-			sb.WriteString(s.content(v.ch))
+			str := s.content(v.ch)
+			n = min(len(str), cellWide-1)
+			sb.WriteString(str[:n])
+		}
+		if (n != 1 || v.kind == kindWide) && l.cells == nil {
+			// The first cell that is not one narrow byte: record every
+			// cell's length from here on (the earlier ones were 1).
+			l.cells = make([]uint16, 0, end)
+			for range sb.Len() - n {
+				l.cells = append(l.cells, 1)
+			}
+		}
+		if l.cells != nil {
+			w := uint16(n)
+			if v.kind == kindWide {
+				w |= cellWide
+			}
+			l.cells = append(l.cells, w)
 		}
 	}
 	if cur != 0 && end < len(c) {
@@ -126,26 +148,21 @@ func (l *sbLine) decode(dst Line, cols int) Line {
 	st := Style{}
 	x := 0
 	text := l.text
-	for len(text) > 0 && x < cols {
+	for i := 0; len(text) > 0 && x < cols; i++ {
 		for ri < len(l.runs) && int(l.runs[ri].col) <= x {
 			st = l.runs[ri].st
 			ri++
 		}
-		var cl string
-		w := 1
-		if !l.wide || text[0] < utf8.RuneSelf {
-			cl = text[:1]
-		} else {
-			cl, w = ansi.FirstGraphemeCluster(text, ansi.GraphemeWidth)
-			if len(cl) == 0 {
-				break
+		n, w := 1, 1
+		if l.cells != nil && i < len(l.cells) {
+			n = int(l.cells[i] &^ cellWide)
+			if l.cells[i]&cellWide != 0 {
+				w = 2
 			}
-			if _, n := utf8.DecodeRuneInString(cl); n == len(cl) && isSpecialOrUK(cl) {
-				w = 1
-			}
-			w = clamp(w, 1, 2)
 		}
-		text = text[len(cl):]
+		n = min(n, len(text))
+		cl := text[:n]
+		text = text[n:]
 		if x+w > cols {
 			break
 		}
@@ -166,8 +183,3 @@ func (l *sbLine) decode(dst Line, cols int) Line {
 	return dst
 }
 
-// isSpecialOrUK reports whether a one-rune string is a charset replacement
-// (always one column, whatever its East Asian width).
-func isSpecialOrUK(s string) bool {
-	return s == "£" || strings.Contains(specialGraphics, s)
-}
