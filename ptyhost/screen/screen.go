@@ -82,21 +82,21 @@ type Screen struct {
 
 	parser *ansi.Parser
 
-	modes     modeSet
-	otherDEC  map[int]bool // DEC modes without a field, for DECRQM
-	pending   bool         // pending wrap (xterm's "last column flag")
-	tabs      []bool
-	charsets  [4]uint8 // charsetASCII, charsetUK, charsetSpecial
-	gl, gr    int
-	single    int
-	grapheme  []byte
-	lastChar  rune
-	title     string
-	gen       uint64
-	sb        scrollback
-	reply     func([]byte)
-	bell      func()
-	replyBuf  []byte
+	modes    modeSet
+	otherDEC map[int]bool // DEC modes without a field, for DECRQM
+	pending  bool         // pending wrap (xterm's "last column flag")
+	tabs     []bool
+	charsets [4]uint8 // charsetASCII, charsetUK, charsetSpecial
+	gl, gr   int
+	single   int
+	grapheme []byte
+	lastChar rune
+	title    string
+	gen      uint64
+	sb       scrollback
+	reply    func([]byte)
+	bell     func()
+	replyBuf []byte
 	// quirks records which behaviours where x/vt v0.1.0 differs from
 	// xterm this stream has used (the differential tests skip those
 	// streams; each has a TestXVTBug_* test).
@@ -108,21 +108,21 @@ type quirk uint32
 
 // The documented x/vt differences.
 const (
-	quirkWideLastColumn quirk = 1 << iota // TestXVTBug_WideCharAtLastColumn
-	quirkWideNoWrap                       // TestXVTBug_WideCharAtMarginNoPendingWrap
-	quirkMarginBeyond                     // TestXVTBug_DECSTBMBeyondScreen
-	quirkSCORC                            // TestXVTBug_SCORCIgnored
-	quirkNEL                              // TestXVTBug_NELIgnored
-	quirkDECSTR                           // TestXVTBug_DECSTRIgnored
-	quirkMode47                           // TestXVTBug_Mode47Ignored
-	quirkED3                              // TestXVTBug_ED3ClearsScreen
-	quirkIRM                              // TestXVTBug_InsertModeIgnored
-	quirkED1                              // TestXVTBug_ED1ErasesWholeRow
-	quirkOrigin                           // TestXVTBug_OriginModeRelativeMoves
-	quirkRegionScrollback                 // TestXVTBug_RegionScrollFillsScrollback
-	quirkShiftOut                         // TestXVTBug_ShiftOutIgnored
-	quirkCharEditOutsideRegion            // TestXVTBug_CharEditOutsideRegion
-	quirkLineEditMovesDown                // TestXVTBug_LineEditMovesCursorDown
+	quirkWideLastColumn        quirk = 1 << iota // TestXVTBug_WideCharAtLastColumn
+	quirkWideNoWrap                              // TestXVTBug_WideCharAtMarginNoPendingWrap
+	quirkMarginBeyond                            // TestXVTBug_DECSTBMBeyondScreen
+	quirkSCORC                                   // TestXVTBug_SCORCIgnored
+	quirkNEL                                     // TestXVTBug_NELIgnored
+	quirkDECSTR                                  // TestXVTBug_DECSTRIgnored
+	quirkMode47                                  // TestXVTBug_Mode47Ignored
+	quirkED3                                     // TestXVTBug_ED3ClearsScreen
+	quirkIRM                                     // TestXVTBug_InsertModeIgnored
+	quirkED1                                     // TestXVTBug_ED1ErasesWholeRow
+	quirkOrigin                                  // TestXVTBug_OriginModeRelativeMoves
+	quirkRegionScrollback                        // TestXVTBug_RegionScrollFillsScrollback
+	quirkShiftOut                                // TestXVTBug_ShiftOutIgnored
+	quirkCharEditOutsideRegion                   // TestXVTBug_CharEditOutsideRegion
+	quirkLineEditMovesDown                       // TestXVTBug_LineEditMovesCursorDown
 )
 
 // modeSet holds the modes the engine acts on or reports.

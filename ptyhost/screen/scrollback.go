@@ -3,7 +3,6 @@ package screen
 import (
 	"strings"
 	"unicode/utf8"
-
 )
 
 // sbLine is one scrollback row in compact form: the row's text with
@@ -182,4 +181,3 @@ func (l *sbLine) decode(dst Line, cols int) Line {
 	}
 	return dst
 }
-
