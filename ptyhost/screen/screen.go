@@ -558,12 +558,10 @@ func (s *Screen) printCell(ch uint32, w int, single bool) {
 		}
 	}
 	s.single = 0
-	if w < 1 {
-		w = 1
-	}
-	if w > 2 {
-		w = 2
-	}
+	// A zero-width cluster (a lone joiner or mark) takes the cell without
+	// advancing, as in x/vt.
+	adv := w
+	w = clamp(w, 1, 2)
 	if s.pending && s.modes.autoWrap {
 		s.wrap()
 	}
@@ -598,13 +596,16 @@ func (s *Screen) printCell(ch uint32, w int, single bool) {
 		r.cells[x] = cell{ch: ch, style: st}
 	}
 	s.touch(y)
-	if x+w >= s.cols {
+	switch {
+	case adv == 0:
+		s.pending = s.modes.autoWrap && x >= s.cols-1
+	case x+w >= s.cols:
 		if w == 2 {
 			s.quirks |= quirkWideNoWrap
 		}
 		b.cur.x = s.cols - 1
 		s.pending = s.modes.autoWrap
-	} else {
+	default:
 		b.cur.x = x + w
 		s.pending = false
 	}
