@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -196,6 +197,29 @@ func TestTUIEndToEnd(t *testing.T) {
 	if !strings.Contains(o, `"status": "closed"`) || !strings.Contains(o, "Merged in") {
 		t.Fatalf("keyboard bead not merged:\n%s", o)
 	}
+
+	// Window resizes: narrower than 100 columns drops the side column,
+	// below 40x10 only the focused pane and the status bar remain, below
+	// 20x5 the screen says so; back at 200x50 everything returns.
+	resize := func(w, ht int) {
+		t.Helper()
+		if err := h.cmd("resize-window", "-t", "gt", "-x", strconv.Itoa(w), "-y", strconv.Itoa(ht)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resize(90, 30)
+	h.waitFor("the 90x30 layout", 10*time.Second, func(s string) bool {
+		return !strings.Contains(s, "┌ Convoys") && strings.Contains(s, "┌ mayor") && strings.Contains(s, " agents · ")
+	})
+	resize(30, 8)
+	h.waitFor("the single-pane layout", 10*time.Second, func(s string) bool {
+		lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+		return len(lines) == 8 && strings.HasPrefix(lines[0], "┌ demo/"+name) && strings.HasPrefix(lines[7], " /") // the status bar: the town
+	})
+	resize(15, 4)
+	h.waitText("the too-small notice", 10*time.Second, "terminal too s")
+	resize(200, 50)
+	h.waitText("the full layout again", 10*time.Second, "┌ Convoys", "┌ mayor", "┌ demo/"+name)
 
 	// Quit: q asks (sessions are live), y stops them and exits 0.
 	h.keys("C-Space", "q")
