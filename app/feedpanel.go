@@ -120,7 +120,9 @@ func (f feedPanel) ShortHelp() []key.Binding {
 }
 
 func (f feedPanel) FullHelp() [][]key.Binding {
+	pk := f.probs.KeyMap()
 	out := [][]key.Binding{{f.toggle}}
 	out = append(out, f.events.KeyMap().FullHelp()...)
-	return append(out, f.probs.KeyMap().FullHelp()...)
+	// Problems moves like the events list; only its actions are new.
+	return append(out, []key.Binding{pk.Focus, pk.Nudge, pk.Restart})
 }

@@ -94,6 +94,8 @@ type Model struct {
 	focus  int
 	err    string
 	w, h   int
+	// scroll is the first body line shown by a text dialog.
+	scroll int
 }
 
 // New returns a dialog of kind with fields; ref comes back in SubmitMsg.
@@ -194,8 +196,11 @@ func (m Model) updateKey(kp tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, emit(SubmitMsg{Kind: kind, Ref: ref, Values: map[string]string{}})
 	case m.kind == KindConfirm && key.Matches(kp, k.No):
 		return m, emit(CancelMsg{Kind: kind, Ref: ref})
-	case (m.kind == KindDetail || m.kind == KindHelp) && (kp.String() == "q" || key.Matches(kp, k.Submit)):
+	case m.isText() && (kp.String() == "q" || key.Matches(kp, k.Submit)):
 		return m, emit(CancelMsg{Kind: kind, Ref: ref})
+	case m.isText():
+		m.scrollText(kp)
+		return m, nil
 	case key.Matches(kp, k.Submit):
 		return m.submit()
 	case key.Matches(kp, k.Next):
@@ -271,6 +276,38 @@ func (m Model) submit() (Model, tea.Cmd) {
 
 func emit(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
 
+func (m Model) isText() bool { return m.kind == KindDetail || m.kind == KindHelp }
+
+// scrollText moves a text dialog's window (j/k, arrows, pgup/pgdn, g/G).
+func (m *Model) scrollText(kp tea.KeyPressMsg) {
+	page := max(m.h-6, 1)
+	switch kp.String() {
+	case "j", "down":
+		m.scroll++
+	case "k", "up":
+		m.scroll--
+	case "pgdown", "ctrl+d", "space":
+		m.scroll += page
+	case "pgup", "ctrl+u":
+		m.scroll -= page
+	case "g", "home":
+		m.scroll = 0
+	case "G", "end":
+		m.scroll = len(m.body)
+	}
+	m.scroll = max(0, min(m.scroll, max(len(m.body)-max(m.h-5, 1), 0)))
+}
+
+func itoa(n int) string {
+	if n < 0 {
+		return "-" + itoa(-n)
+	}
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
+
 // Lines renders the dialog box (not the screen around it); its width is
 // min(screen width, 72) and its height fits the content within the screen.
 func (m Model) Lines() []string {
@@ -295,6 +332,15 @@ func (m Model) Lines() []string {
 	}
 	if m.err != "" {
 		body = append(body, "", s.Error.Render(" ✗ "+m.err))
+	}
+	if m.isText() {
+		// Text dialogs scroll: show the window at the scroll offset.
+		avail := max(m.h-5, 1)
+		if len(body) > avail {
+			off := min(m.scroll, len(body)-avail)
+			more := " ↑↓ scroll · " + itoa(off+avail) + "/" + itoa(len(body))
+			body = append(body[off:off+avail:off+avail], s.MutedPaint.Render(more))
+		}
 	}
 	body = append(body, "", s.MutedPaint.Render(" "+m.hint()))
 	h := min(len(body)+2, m.h)

@@ -151,3 +151,27 @@ func TestRequiredField(t *testing.T) {
 		t.Fatal("filled field not submitted")
 	}
 }
+
+func TestTextDialogScrolls(t *testing.T) {
+	var lines []string
+	for i := 0; i < 40; i++ {
+		lines = append(lines, fmt.Sprintf("line %02d", i))
+	}
+	m := NewText(cm(), KindHelp, "Help", strings.Join(lines, "\n"))
+	m.SetSize(60, 12)
+	out := ansi.Strip(m.View())
+	if !strings.Contains(out, "line 00") || strings.Contains(out, "line 39") || !strings.Contains(out, "7/40") {
+		t.Fatalf("top of help:\n%s", out)
+	}
+	m, _ = press(m, "G")
+	out = ansi.Strip(m.View())
+	if !strings.Contains(out, "line 39") || strings.Contains(out, "line 00") {
+		t.Fatalf("bottom of help:\n%s", out)
+	}
+	if len(strings.Split(out, "\n")) > 12 {
+		t.Fatal("help taller than the screen")
+	}
+	if _, msg := press(m, "q"); msg != (CancelMsg{Kind: KindHelp}) {
+		t.Fatalf("q = %#v", msg)
+	}
+}
