@@ -54,14 +54,19 @@ func (m *Model) relayout() tea.Cmd {
 		if r.Empty() {
 			continue
 		}
+		w0, h0 := p.view.Size()
 		p.view.SetSize(r.W, r.H)
+		if _, cached := m.rendered[p.agent.Address]; !cached || w0 != r.W || h0 != r.H {
+			// Only panes whose size changed are repainted here; the rest
+			// keep their cached render until their screen changes.
+			m.renderPane(p)
+		}
 		iw, ih := p.view.InnerSize()
 		m.sizes.set(p.agent.Address, iw, ih)
 		if (iw != p.innerW || ih != p.innerH) && p.agent.Live() {
 			p.innerW, p.innerH = iw, ih
 			cmds = append(cmds, resizeCmd(m.host, p.agent.Address, iw, ih))
 		}
-		m.renderPane(p)
 	}
 	m.sizes.setDefault(m.newPaneSize())
 	return tea.Batch(cmds...)
@@ -407,10 +412,15 @@ func (m *Model) handleAgents(agents []Agent) tea.Cmd {
 		if p.agent.Term != a.Term || p.view.Info().Name == "" {
 			p.view.SetScreen(screenOf(a))
 			p.innerW, p.innerH = 0, 0
+			m.markDirty(a.Address)
 		}
 		p.agent = a
-		p.view.SetInfo(pane.Info{Name: a.PaneTitle, Runtime: a.Runtime, State: a.State, Hook: a.Hook,
-			ExitCode: a.ExitCode, Attention: m.attention[a.Address]})
+		info := pane.Info{Name: a.PaneTitle, Runtime: a.Runtime, State: a.State, Hook: a.Hook,
+			ExitCode: a.ExitCode, Attention: m.attention[a.Address]}
+		if info != p.view.Info() {
+			p.view.SetInfo(info)
+			m.markDirty(a.Address)
+		}
 		panes = append(panes, p)
 	}
 	m.panes = panes
@@ -423,6 +433,9 @@ func (m *Model) handleAgents(agents []Agent) tea.Cmd {
 		m.focusFirstPane()
 	}
 	m.syncFocus()
+	if len(m.dirty) > 0 {
+		cmds = append(cmds, m.armFrame())
+	}
 	return tea.Batch(append(cmds, m.relayout())...)
 }
 

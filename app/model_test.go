@@ -608,3 +608,24 @@ func TestTabsClickAndToggle(t *testing.T) {
 		t.Fatal("t did not switch back to the grid")
 	}
 }
+
+// TestAgentRefreshRepaintsOnlyChangedPanes: the periodic agents refresh
+// repaints nothing when nothing changed, and only the pane whose state
+// changed otherwise (at the next frame).
+func TestAgentRefreshRepaintsOnlyChangedPanes(t *testing.T) {
+	mt, pt, agents := twoAgents()
+	hs := newHarness(t, 200, 50, agents...)
+	before := hs.m.renders
+	hs.send(agentsMsg{agents})
+	hs.send(refreshMsg{})
+	if got := hs.m.renders - before; got != 0 {
+		t.Fatalf("unchanged refresh rendered %d panes", got)
+	}
+	hs.send(agentsMsg{[]Agent{mayorAgent(mt), polecatAgent("nux", pt, models.StateStalled)}})
+	if got := hs.m.renders - before; got != 1 {
+		t.Fatalf("one changed state rendered %d panes", got)
+	}
+	if !strings.Contains(ansi.Strip(hs.screen()), "demo/nux · demo · ⚠ stalled") {
+		t.Fatal("stalled state not shown")
+	}
+}
