@@ -26,6 +26,7 @@ import (
 
 const (
 	claudeCodeVersion = "2.1.330" // npm @anthropic-ai/claude-code
+	codexVersion      = "0.169.0" // npm @openai/codex
 )
 
 // agentCLI is one real CLI scenario.
@@ -54,7 +55,7 @@ type agentStep struct {
 	text    string // typed as is (tmux send-keys -l)
 	// resize returns the new size from the current one (nil: no resize).
 	resize func(cols, rows int) (int, int)
-	ready   string
+	ready  string
 }
 
 func (st agentStep) String() string {
@@ -131,6 +132,36 @@ func claudeScenarios() []agentCLI {
 func TestAgentCLIClaudeMatchesTmux(t *testing.T) {
 	requireAgentCLI(t, "claude", claudeCodeVersion)
 	for _, sc := range claudeScenarios() {
+		for _, size := range agentSizes {
+			t.Run(fmt.Sprintf("%s/%dx%d", sc.name, size[0], size[1]), func(t *testing.T) {
+				compareWithTmux(t, sc, size[0], size[1])
+			})
+		}
+	}
+}
+
+func codexScenarios() []agentCLI {
+	return []agentCLI{
+		{
+			// With no login Codex starts at its sign-in picker (nothing
+			// is fetched before a choice is made).
+			name:  "sign-in",
+			argv:  []string{"codex"},
+			ready: "Choose how you want to use Codex.",
+			steps: []agentStep{
+				{key: Key{Code: KeyDown}, tmuxKey: "Down", ready: "Sign in with Device Code"},
+				{key: Key{Code: KeyDown}, tmuxKey: "Down", ready: "Sign in another way"},
+				{key: Key{Code: KeyEnter}, tmuxKey: "Enter", ready: "Use an OpenAI API key"},
+				{resize: otherSize, ready: "Use an OpenAI API key"},
+				{key: Key{Code: KeyEscape}, tmuxKey: "Escape", ready: "Choose how you want to use Codex."},
+			},
+		},
+	}
+}
+
+func TestAgentCLICodexMatchesTmux(t *testing.T) {
+	requireAgentCLI(t, "codex", codexVersion)
+	for _, sc := range codexScenarios() {
 		for _, size := range agentSizes {
 			t.Run(fmt.Sprintf("%s/%dx%d", sc.name, size[0], size[1]), func(t *testing.T) {
 				compareWithTmux(t, sc, size[0], size[1])
@@ -502,6 +533,5 @@ func startTmuxPane(t *testing.T, sc agentCLI, env []string, dir, record string, 
 	p.run(t, args...)
 	return p
 }
-
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
