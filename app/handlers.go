@@ -372,6 +372,10 @@ func (m *Model) handleHostUpdate(msg hostUpdateMsg) tea.Cmd {
 	case town.UpdateAgents, town.UpdateState, town.UpdateExit:
 		return tea.Batch(next, refreshAgentsCmd(m.host))
 	case town.UpdateFocus:
+		if m.paneIndex(u.Agent) < 0 {
+			// Not started yet (gt mayor attach marks it wanted first).
+			m.wantFocus = u.Agent
+		}
 		m.focusAgent(u.Agent)
 		if u.Zoom {
 			m.zoom = true

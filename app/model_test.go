@@ -629,3 +629,22 @@ func TestAgentRefreshRepaintsOnlyChangedPanes(t *testing.T) {
 		t.Fatal("stalled state not shown")
 	}
 }
+
+// TestHostFocusRequest: gt mayor attach against a running TUI asks the
+// host to focus and zoom the Mayor, even before its pane exists.
+func TestHostFocusRequest(t *testing.T) {
+	mt, pt, agents := twoAgents()
+	hs := newHarness(t, 200, 50, agents[1])
+	hs.send(hostUpdateMsg{town.HostUpdate{Kind: town.UpdateFocus, Agent: "mayor", Zoom: true}})
+	if hs.m.focus == focusPane && hs.m.focusAddr == "mayor" {
+		t.Fatal("focused a pane that does not exist")
+	}
+	hs.host.setAgents(mayorAgent(mt), polecatAgent("nux", pt, models.StateWorking))
+	hs.send(agentsMsg{hs.host.Agents()})
+	if hs.m.focusAddr != "mayor" || !hs.m.zoom {
+		t.Fatalf("focus %q zoom %v", hs.m.focusAddr, hs.m.zoom)
+	}
+	if r := hs.m.lay.Panes[hs.m.paneIndex("mayor")]; r != hs.m.lay.Main {
+		t.Fatalf("mayor not zoomed: %+v vs %+v", r, hs.m.lay.Main)
+	}
+}
