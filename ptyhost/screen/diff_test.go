@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // recordedDir holds real program output recorded by ptyhost's tests.
@@ -112,4 +113,42 @@ func TestDiffRandomStreams(t *testing.T) {
 		t.Errorf("only %d of %d bytes compared before a documented x/vt bug", compared, total)
 	}
 	t.Logf("compared %d of %d bytes", compared, total)
+}
+
+// TestDiffReplies compares the answers to queries: DA1, DA2, DSR 5 and 6,
+// DECXCPR, DECRQM and OSC 10/11/12 colour queries. (DECRQM for IRM
+// differs: x/vt does not know the mode, see TestXVTBug_InsertModeIgnored.)
+func TestDiffReplies(t *testing.T) {
+	queries := []string{
+		"\x1b[c", "\x1b[0c", "\x1b[>c", "\x1b[5n", "ab\x1b[6n", "\x1b[3;7H\x1b[?6n",
+		"\x1b[?2004h\x1b[?2004$p", "\x1b[?25$p", "\x1b[?1049$p", "\x1b[?7$p",
+		"\x1b]10;?\x07", "\x1b]11;?\x1b\\", "\x1b]11;#102030\x07\x1b]11;?\x07", "\x1b]12;?\x07",
+	}
+	for _, q := range queries {
+		r := newReference(20, 5)
+		var got []byte
+		s := New(20, 5, Options{Reply: func(p []byte) { got = append(got, p...) }})
+		_, _ = s.WriteString(q)
+		_, _ = r.e.Write([]byte(q))
+		var want []byte
+		timeout := time.After(2 * time.Second)
+	collect:
+		for {
+			select {
+			case p := <-r.replies:
+				want = append(want, p...)
+				if len(want) >= len(got) {
+					break collect
+				}
+			case <-time.After(50 * time.Millisecond):
+				break collect
+			case <-timeout:
+				break collect
+			}
+		}
+		r.close()
+		if !bytes.Equal(got, want) {
+			t.Errorf("%q: ours %q, x/vt %q", q, got, want)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package screen
 
 import (
 	"bytes"
+	"image/color"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -344,6 +345,50 @@ func (s *Screen) handleOsc(cmd int, data []byte) {
 		if i := bytes.IndexByte(data, ';'); i >= 0 {
 			s.title = string(data[i+1:])
 		}
+	case 10, 11, 12, 110, 111, 112:
+		s.handleDynamicColor(cmd, data)
+	}
+}
+
+// handleDynamicColor sets, resets or reports the default foreground (10),
+// background (11) or cursor (12) colour, as x/vt does (white on black,
+// a white cursor).
+func (s *Screen) handleDynamicColor(cmd int, data []byte) {
+	slot := &s.dynColors[(cmd%100)-10]
+	if cmd >= 110 {
+		*slot = nil
+		return
+	}
+	parts := bytes.Split(data, []byte{';'})
+	if len(parts) != 2 {
+		if len(parts) == 1 {
+			*slot = nil
+		}
+		return
+	}
+	if string(parts[1]) != "?" {
+		if c := ansi.XParseColor(string(parts[1])); c != nil {
+			*slot = c
+		}
+		return
+	}
+	c := *slot
+	if c == nil {
+		switch cmd {
+		case 11:
+			c = color.Black
+		default:
+			c = color.White
+		}
+	}
+	x := ansi.XRGBColor{Color: c}
+	switch cmd {
+	case 10:
+		s.sendReply(ansi.SetForegroundColor(x.String()))
+	case 11:
+		s.sendReply(ansi.SetBackgroundColor(x.String()))
+	case 12:
+		s.sendReply(ansi.SetCursorColor(x.String()))
 	}
 }
 

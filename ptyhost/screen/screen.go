@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"image/color"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -97,6 +98,8 @@ type Screen struct {
 	reply    func([]byte)
 	bell     func()
 	replyBuf []byte
+	// dynColors are the OSC 10/11/12 colours (nil: the default).
+	dynColors [3]color.Color
 	// quirks records which behaviours where x/vt v0.1.0 differs from
 	// xterm this stream has used (the differential tests skip those
 	// streams; each has a TestXVTBug_* test).
