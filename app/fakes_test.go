@@ -24,6 +24,7 @@ type fakeTerm struct {
 	writes []string
 	pastes []string
 	mouse  []ptyhost.MouseEvent
+	focus  []bool
 	modes  ptyhost.Modes
 }
 
@@ -65,6 +66,13 @@ func (f *fakeTerm) SendMouse(ev ptyhost.MouseEvent) (bool, error) {
 	defer f.mu.Unlock()
 	f.mouse = append(f.mouse, ev)
 	return true, nil
+}
+
+func (f *fakeTerm) SendFocus(in bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.focus = append(f.focus, in)
+	return nil
 }
 
 // typed returns the keys received as text (runes) and <names>.

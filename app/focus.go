@@ -59,10 +59,12 @@ func (m *Model) syncFocus() {
 			if !p.view.Focused() {
 				p.view.Focus()
 				m.renderPane(p)
+				m.sendFocus(p, true)
 			}
 		} else if p.view.Focused() {
 			p.view.Blur()
 			m.renderPane(p)
+			m.sendFocus(p, false)
 		}
 	}
 	m.convoys.Blur()
@@ -182,4 +184,12 @@ func (m *Model) focusMayor() tea.Cmd {
 		m.focusAgent("mayor")
 	}
 	return tea.Batch(wantMayorCmd(m.ctx, m.town, m.host, i >= 0 && m.panes[i].agent.Exited), m.relayout())
+}
+
+// sendFocus tells a live pane's application it gained or lost focus (only
+// sent when it enabled focus events).
+func (m *Model) sendFocus(p *paneEntry, in bool) {
+	if t := p.agent.Term; t != nil && p.agent.Live() {
+		m.input(func() { _ = t.SendFocus(in) })
+	}
 }

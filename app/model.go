@@ -187,6 +187,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handlePaste(msg)
 	case tea.MouseMsg:
 		return m, m.handleMouse(msg)
+	case tea.FocusMsg, tea.BlurMsg:
+		// The outer terminal gained or lost focus: so did the focused pane.
+		if p := m.focusedPane(); p != nil && m.focus == focusPane {
+			_, in := msg.(tea.FocusMsg)
+			m.sendFocus(p, in)
+		}
+		return m, nil
 	case frameMsg:
 		return m, m.handleFrame()
 	case paneResizedMsg:
@@ -262,6 +269,7 @@ func (m *Model) View() tea.View {
 	v := tea.NewView(m.viewCache)
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
+	v.ReportFocus = true
 	v.WindowTitle = "gt · " + m.snap.TownName
 	return v
 }

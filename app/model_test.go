@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -646,5 +647,19 @@ func TestHostFocusRequest(t *testing.T) {
 	}
 	if r := hs.m.lay.Panes[hs.m.paneIndex("mayor")]; r != hs.m.lay.Main {
 		t.Fatalf("mayor not zoomed: %+v vs %+v", r, hs.m.lay.Main)
+	}
+}
+
+// TestFocusEvents: panes hear focus in/out as focus moves, and when the
+// outer terminal gains or loses focus.
+func TestFocusEvents(t *testing.T) {
+	mt, pt, agents := twoAgents()
+	hs := newHarness(t, 200, 50, agents...)
+	hs.key("1")
+	hs.key("ctrl+space", "2")
+	hs.send(tea.BlurMsg{})
+	hs.send(tea.FocusMsg{})
+	if fmt.Sprint(mt.focus) != "[true false]" || fmt.Sprint(pt.focus) != "[true false true]" {
+		t.Fatalf("mayor %v polecat %v", mt.focus, pt.focus)
 	}
 }

@@ -25,6 +25,9 @@ type Terminal interface {
 	Write(p []byte) (int, error)
 	Paste(text string) error
 	SendMouse(ev ptyhost.MouseEvent) (bool, error)
+	// SendFocus reports focus in/out if the application enabled focus
+	// events (mode 1004).
+	SendFocus(focused bool) error
 }
 
 // Agent is one agent as the host reports it.
