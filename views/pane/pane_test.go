@@ -160,3 +160,20 @@ func TestScrollAndCopyMode(t *testing.T) {
 		t.Fatal("q did not leave copy mode")
 	}
 }
+
+// TestGoldenPaneCopyMode: the copy cursor and selection are reversed rows
+// (kept with colour), the title says COPY.
+func TestGoldenPaneCopyMode(t *testing.T) {
+	p := newPane(Info{Name: "mayor", Runtime: "claude", State: models.StateIdle}, screenOf(30))
+	p.SetSize(40, 8)
+	p.Focus()
+	p.EnterCopyMode()
+	for _, k := range []string{"k", "v", "k", "k"} {
+		p, _ = p.Update(tea.KeyPressMsg{Code: []rune(k)[0], Text: k})
+	}
+	out := p.View()
+	if !strings.Contains(ansi.Strip(out), "· COPY") {
+		t.Fatalf("no COPY in title:\n%s", ansi.Strip(out))
+	}
+	golden.RequireEqual(t, out)
+}
