@@ -24,6 +24,7 @@ func newFeedPanel(c common.Common) feedPanel {
 	f := feedPanel{events: feed.New(c), probs: problems.New(c),
 		toggle: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "problems"))}
 	f.events.SetMax(maxFeedEvents)
+	f.events.SetTitle("Feed")
 	return f
 }
 
