@@ -122,6 +122,9 @@ type Session struct {
 	reaped   bool
 	exit     ExitStatus
 	exitDone bool
+	// answered holds the question lines on screen at the last input, by
+	// absolute line (scrollback length + row): see maskAnswered.
+	answered map[int]string
 
 	jobs chan *deliveryJob
 
@@ -428,6 +431,10 @@ func (s *Session) Waiting(readyPrompt string, hooked bool, quietThreshold time.D
 	a := s.Activity()
 	scr := s.Snapshot()
 	lines := scr.PlainLines()
+	s.stMu.Lock()
+	answered := s.answered
+	s.stMu.Unlock()
+	lines = maskAnswered(lines, answered, s.term.ScrollbackLen())
 	cursorLine := ""
 	if scr.Cursor.Y >= 0 && scr.Cursor.Y < len(lines) {
 		cursorLine = lines[scr.Cursor.Y]
@@ -547,7 +554,14 @@ func (s *Session) enqueue(p []byte, user bool) error {
 	default:
 	}
 	if user {
+		// Whatever question is on screen now is being answered.
+		answered := map[int]string{}
+		base := s.term.ScrollbackLen()
+		for row, text := range questionLines(s.term.Snapshot().PlainLines()) {
+			answered[base+row] = text
+		}
 		s.stMu.Lock()
+		s.answered = answered
 		s.act.LastInput = time.Now()
 		s.act.Bells = 0
 		s.act.Notifications = 0

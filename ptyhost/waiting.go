@@ -60,3 +60,56 @@ func truncateRunes(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
+
+// answeredMark replaces a question line the user has already answered, so
+// it no longer counts: non-empty (it still fills the 15-line window) and
+// matching no pattern.
+const answeredMark = "\x00answered"
+
+// questionLines returns the screen rows (indexes into lines) of the last 15
+// non-empty lines that ask a question, with their trimmed text.
+func questionLines(lines []string) map[int]string {
+	out := map[int]string{}
+	seen := 0
+	for i := len(lines) - 1; i >= 0 && seen < questionWindow; i-- {
+		line := strings.TrimSpace(lines[i])
+		if line == "" {
+			continue
+		}
+		seen++
+		for _, re := range questionPatterns {
+			if re.MatchString(line) {
+				out[i] = line
+				break
+			}
+		}
+	}
+	return out
+}
+
+// maskAnswered hides question lines that were on screen when the user last
+// typed and are still there unchanged (their text may have grown by the
+// echoed answer, e.g. "[y/n] y"): an answered question left on screen must
+// not raise `waiting` again once the agent goes quiet. answered maps
+// absolute line numbers (scrollback length + row at the time) to text; base
+// is the current scrollback length. A question redrawn elsewhere, or
+// replaced by a new one, still counts.
+func maskAnswered(lines []string, answered map[int]string, base int) []string {
+	if len(answered) == 0 {
+		return lines
+	}
+	out := lines
+	copied := false
+	for i, l := range lines {
+		t, ok := answered[base+i]
+		if !ok || !strings.HasPrefix(strings.TrimSpace(l), t) {
+			continue
+		}
+		if !copied {
+			out = append([]string(nil), lines...)
+			copied = true
+		}
+		out[i] = answeredMark
+	}
+	return out
+}
