@@ -121,7 +121,18 @@ func claudeScenarios() []agentCLI {
 				// The REPL: logo in block elements, a notice, the prompt
 				// box, the effort and permission-mode lines.
 				{key: Key{Code: KeyEnter}, tmuxKey: "Enter", ready: "auto mode on"},
+				// "/" opens the slash-command menu above the prompt box.
+				{text: "/", ready: "/add-dir"},
+				{key: Key{Code: KeyBackspace}, tmuxKey: "BSpace", ready: "auto mode on"},
 				{text: "hello ✳ 世界", ready: "hello"},
+				// A long line that Claude wraps inside the prompt box: wide
+				// characters at odd columns, an emoji ZWJ sequence, a
+				// combining mark. No skin-tone modifier: tmux 3.3a gives
+				// U+1F3FB…U+1F3FF a cell pair of their own ("a👍🏽" leaves
+				// its cursor at x=5, ptyhost and the app's string-width at
+				// x=3), so Claude's next write ("\x1b[21G " after
+				// "\x1b[19G👍🏽") erases the modifier in tmux only.
+				{text: " 🎉 👩\u200d💻 é e\u0301 " + strings.Repeat("漢字", 30) + " end", ready: " end"},
 				// On the alternate screen both the width and height change.
 				{resize: otherSize, ready: "hello"},
 			},
