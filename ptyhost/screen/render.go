@@ -100,7 +100,7 @@ func (s *Screen) ScrollbackText(i int) string {
 	if i < 0 || i >= s.sb.len() {
 		return ""
 	}
-	return strings.TrimRight(s.sb.at(i).text, " ")
+	return strings.TrimRight(s.sb.at(i).text(), " ")
 }
 
 // ClearScrollback drops the scrollback.

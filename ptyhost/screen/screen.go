@@ -419,16 +419,17 @@ func (s *Screen) intern(st Style) uint16 {
 }
 
 // internCluster returns the cell value for a multi-rune cluster.
-func (s *Screen) internCluster(c string) uint32 {
-	if i, ok := s.clusterIdx[c]; ok {
+func (s *Screen) internCluster(c []byte) uint32 {
+	if i, ok := s.clusterIdx[string(c)]; ok { // no allocation for the lookup
 		return clusterBit | i
 	}
 	if len(s.clusters) >= maxClusters {
 		s.compactTables()
 	}
 	i := uint32(len(s.clusters))
-	s.clusters = append(s.clusters, c)
-	s.clusterIdx[c] = i
+	str := string(c)
+	s.clusters = append(s.clusters, str)
+	s.clusterIdx[str] = i
 	return clusterBit | i
 }
 
@@ -452,7 +453,7 @@ func (s *Screen) compactTables() {
 				}
 				if c.ch&clusterBit != 0 {
 					if j := int(c.ch &^ clusterBit); j < len(oldClusters) {
-						c.ch = s.internCluster(oldClusters[j])
+						c.ch = s.internCluster([]byte(oldClusters[j]))
 					} else {
 						c.ch = ' '
 					}
@@ -511,7 +512,7 @@ func (s *Screen) printCluster(cl []byte, w int) {
 		s.printCell(uint32(r), w, n == 1)
 		return
 	}
-	s.printCell(s.internCluster(string(cl)), w, false)
+	s.printCell(s.internCluster(cl), w, false)
 }
 
 // Character sets a G0-G3 slot can hold.

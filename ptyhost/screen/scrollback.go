@@ -1,40 +1,43 @@
 package screen
 
 import (
-	"strings"
+	"encoding/binary"
 	"unicode/utf8"
+	"unsafe"
 )
 
-// sbLine is one scrollback row in compact form: the row's text with
-// trailing default blanks trimmed, and its styles as runs. A plain 80-column
-// line costs its text plus a 40-byte header, not 80 cells.
+// sbLine is one scrollback row in compact form, packed into one string in
+// the scrollback's arena: the row's text (trailing default blanks trimmed),
+// then its style runs, then (only for rows with anything but one-byte
+// narrow cells) each cell's byte length. A plain 80-column log line costs
+// its text plus this 24-byte header; no allocation per line.
 type sbLine struct {
-	text string
-	// runs are the style changes, in column order; nil for a line all in
-	// the default style.
-	runs []styleRun
-	// cells is nil when every cell is one ASCII byte; otherwise it holds,
-	// per cell (continuations excluded), the content's byte length, with
-	// cellWide set for a two-column character. Grapheme boundaries cannot
-	// be recomputed from the text: a cluster ending in ZWJ would join its
-	// neighbour.
-	cells []uint16
+	data    string
+	textLen uint32
+	nRuns   uint16
+	// cellLens says per-cell lengths follow the runs.
+	cellLens bool
 }
 
-// cellWide marks a two-column cell in sbLine.cells.
-const cellWide = 1 << 15
-
-// styleRun starts style st at column col.
-type styleRun struct {
-	col uint16
-	st  Style
-}
+// Packed layout sizes.
+const (
+	runSize  = 16 // col uint16, Fg, Bg, UnderlineColor uint32, Attrs, Underline uint8
+	cellSize = 2  // byte length, cellWide set for a two-column cell
+	// cellWide marks a two-column cell in the per-cell lengths.
+	cellWide = 1 << 15
+	// arenaChunk is the size of one arena allocation. A chunk lives until
+	// the last row in it leaves the scrollback.
+	arenaChunk = 64 << 10
+)
 
 // scrollback is a fixed-capacity FIFO of rows; push is O(1).
 type scrollback struct {
 	lines []sbLine
 	head  int // index of the oldest row once full
 	max   int
+	arena []byte // the chunk being filled; earlier bytes are never written again
+	// scratch buffers for encoding a row
+	text, runs, cells []byte
 }
 
 func (r *scrollback) len() int { return len(r.lines) }
@@ -61,62 +64,133 @@ func (r *scrollback) at(i int) *sbLine {
 func (r *scrollback) clear() {
 	r.lines = nil
 	r.head = 0
+	r.arena = nil
+}
+
+// store copies parts into the arena and returns them as one string that
+// shares the arena's memory. Bytes handed out are never modified again,
+// so the string stays immutable.
+func (r *scrollback) store(parts ...[]byte) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n == 0 {
+		return ""
+	}
+	if cap(r.arena)-len(r.arena) < n {
+		r.arena = make([]byte, 0, max(arenaChunk, n))
+	}
+	off := len(r.arena)
+	for _, p := range parts {
+		r.arena = append(r.arena, p...)
+	}
+	return unsafe.String(&r.arena[off], n)
 }
 
 // encodeRow turns grid cells into a scrollback line.
 func (s *Screen) encodeRow(c []cell) sbLine {
+	sb := &s.sb
 	end := len(c)
 	for end > 0 && c[end-1].ch == 0 && c[end-1].kind == kindNarrow && c[end-1].style == 0 {
 		end--
 	}
-	var l sbLine
-	var sb strings.Builder
-	sb.Grow(end)
+	text, runs, cells := sb.text[:0], sb.runs[:0], sb.cells[:0]
+	nRuns := 0
 	cur := uint16(0)
+	addRun := func(col int, st Style) {
+		runs = binary.LittleEndian.AppendUint16(runs, uint16(col))
+		runs = binary.LittleEndian.AppendUint32(runs, uint32(st.Fg))
+		runs = binary.LittleEndian.AppendUint32(runs, uint32(st.Bg))
+		runs = binary.LittleEndian.AppendUint32(runs, uint32(st.UnderlineColor))
+		runs = append(runs, byte(st.Attrs), byte(st.Underline))
+		nRuns++
+	}
+	haveLens := false
 	for x := 0; x < end; x++ {
 		v := c[x]
+		if v.style == cur && v.kind == kindNarrow && v.ch < utf8.RuneSelf && !haveLens {
+			// The common case: a one-byte cell in the current style.
+			b := byte(v.ch)
+			if b == 0 {
+				b = ' '
+			}
+			text = append(text, b)
+			continue
+		}
 		if v.kind == kindCont {
 			continue
 		}
 		if v.style != cur {
-			l.runs = append(l.runs, styleRun{col: uint16(x), st: s.styles[v.style]})
+			addRun(x, s.styles[v.style])
 			cur = v.style
 		}
 		n := 1
 		switch {
 		case v.ch == 0:
-			sb.WriteByte(' ')
+			text = append(text, ' ')
 		case v.ch < utf8.RuneSelf:
-			sb.WriteByte(byte(v.ch))
+			text = append(text, byte(v.ch))
+		case v.ch&clusterBit == 0:
+			before := len(text)
+			text = utf8.AppendRune(text, rune(v.ch))
+			n = len(text) - before
 		default:
 			str := s.content(v.ch)
 			n = min(len(str), cellWide-1)
-			sb.WriteString(str[:n])
+			text = append(text, str[:n]...)
 		}
-		if (n != 1 || v.kind == kindWide) && l.cells == nil {
+		if (n != 1 || v.kind == kindWide) && !haveLens {
 			// The first cell that is not one narrow byte: record every
 			// cell's length from here on (the earlier ones were 1).
-			l.cells = make([]uint16, 0, end)
-			for range sb.Len() - n {
-				l.cells = append(l.cells, 1)
+			haveLens = true
+			for range len(text) - n {
+				cells = binary.LittleEndian.AppendUint16(cells, 1)
 			}
 		}
-		if l.cells != nil {
+		if haveLens {
 			w := uint16(n)
 			if v.kind == kindWide {
 				w |= cellWide
 			}
-			l.cells = append(l.cells, w)
+			cells = binary.LittleEndian.AppendUint16(cells, w)
 		}
 	}
 	if cur != 0 && end < len(c) {
-		l.runs = append(l.runs, styleRun{col: uint16(end)})
+		addRun(end, Style{})
 	}
-	l.text = sb.String()
-	if l.runs != nil {
-		l.runs = append([]styleRun(nil), l.runs...) // drop spare capacity
+	sb.text, sb.runs, sb.cells = text, runs, cells
+	return sbLine{
+		data:     sb.store(text, runs, cells),
+		textLen:  uint32(len(text)),
+		nRuns:    uint16(min(nRuns, 1<<16-1)),
+		cellLens: haveLens,
 	}
-	return l
+}
+
+// run returns style run i of l.
+func (l *sbLine) run(i int) (col int, st Style) {
+	p := l.data[int(l.textLen)+i*runSize:]
+	u16 := func(o int) uint16 { return uint16(p[o]) | uint16(p[o+1])<<8 }
+	u32 := func(o int) uint32 { return uint32(u16(o)) | uint32(u16(o+2))<<16 }
+	return int(u16(0)), Style{
+		Fg: Color(u32(2)), Bg: Color(u32(6)), UnderlineColor: Color(u32(10)),
+		Attrs: Attr(p[14]), Underline: UnderlineStyle(p[15]),
+	}
+}
+
+// cellLen returns the byte length and width of cell i, for rows with
+// per-cell lengths.
+func (l *sbLine) cellLen(i int) (n, w int) {
+	o := int(l.textLen) + int(l.nRuns)*runSize + i*cellSize
+	if o+1 >= len(l.data) {
+		return 1, 1
+	}
+	v := uint16(l.data[o]) | uint16(l.data[o+1])<<8
+	if v&cellWide != 0 {
+		return int(v &^ cellWide), 2
+	}
+	return int(v), 1
 }
 
 // content returns the text of a cell value.
@@ -144,22 +218,31 @@ const asciiStrings = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x
 // decode appends the cells of l (exactly cols of them) to dst.
 func (l *sbLine) decode(dst Line, cols int) Line {
 	ri := 0
+	nextCol, nextSt := -1, Style{}
+	if l.nRuns > 0 {
+		nextCol, nextSt = l.run(0)
+	}
 	st := Style{}
-	x := 0
-	text := l.text
-	for i := 0; len(text) > 0 && x < cols; i++ {
-		for ri < len(l.runs) && int(l.runs[ri].col) <= x {
-			st = l.runs[ri].st
+	advance := func(x int) {
+		for nextCol >= 0 && nextCol <= x {
+			st = nextSt
 			ri++
-		}
-		n, w := 1, 1
-		if l.cells != nil && i < len(l.cells) {
-			n = int(l.cells[i] &^ cellWide)
-			if l.cells[i]&cellWide != 0 {
-				w = 2
+			if ri < int(l.nRuns) {
+				nextCol, nextSt = l.run(ri)
+			} else {
+				nextCol = -1
 			}
 		}
-		n = min(n, len(text))
+	}
+	x := 0
+	text := l.data[:l.textLen]
+	for i := 0; len(text) > 0 && x < cols; i++ {
+		advance(x)
+		n, w := 1, 1
+		if l.cellLens {
+			n, w = l.cellLen(i)
+		}
+		n = min(max(n, 1), len(text))
 		cl := text[:n]
 		text = text[n:]
 		if x+w > cols {
@@ -172,12 +255,12 @@ func (l *sbLine) decode(dst Line, cols int) Line {
 		x += w
 	}
 	for x < cols {
-		for ri < len(l.runs) && int(l.runs[ri].col) <= x {
-			st = l.runs[ri].st
-			ri++
-		}
+		advance(x)
 		dst = append(dst, Cell{Content: " ", Width: 1, Style: st})
 		x++
 	}
 	return dst
 }
+
+// text returns the row's text.
+func (l *sbLine) text() string { return l.data[:l.textLen] }
