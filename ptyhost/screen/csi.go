@@ -182,7 +182,9 @@ func (s *Screen) handleCsi(cmd ansi.Cmd, params ansi.Params) {
 		switch n, _, ok := params.Param(0, 1); {
 		case !ok:
 		case n == 5:
-			s.sendReply(ansi.DeviceStatusReport(ansi.DECStatusReport(0)))
+			// xterm answers "ready" as CSI 0 n (x/vt sends CSI ? 0 n, see
+			// TestXVTBug_DSR5Reply).
+			s.sendReply("\x1b[0n")
 		case n == 6:
 			s.sendReply(ansi.CursorPositionReport(y+1, x+1))
 		}

@@ -2,6 +2,7 @@ package screen
 
 import (
 	"testing"
+	"time"
 )
 
 // Each TestXVTBug_* test documents one behaviour where x/vt v0.1.0 (the
@@ -208,4 +209,26 @@ func TestXVTBug_LineEditMovesCursorDown(t *testing.T) {
 			t.Errorf("x/vt cursor row = %d", ref.cy)
 		}
 	})
+}
+
+// DSR 5 (operating status) is answered CSI 0 n ("ready"); x/vt answers
+// with the DEC private form CSI ? 0 n, which xterm never sends.
+func TestXVTBug_DSR5Reply(t *testing.T) {
+	r := newReference(10, 2)
+	defer r.close()
+	_, _ = r.e.Write([]byte("\x1b[5n"))
+	select {
+	case got := <-r.replies:
+		if string(got) != "\x1b[?0n" {
+			t.Errorf("x/vt replies %q: fixed? then drop this difference", got)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("x/vt did not reply")
+	}
+	var ours []byte
+	s := New(10, 2, Options{Reply: func(p []byte) { ours = append(ours, p...) }})
+	_, _ = s.WriteString("\x1b[5n")
+	if string(ours) != "\x1b[0n" {
+		t.Errorf("ours %q", ours)
+	}
 }
