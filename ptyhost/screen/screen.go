@@ -281,6 +281,15 @@ func (s *Screen) Write(p []byte) (int, error) {
 			p = p[i:]
 			continue
 		}
+		if p[0] >= 0xc2 && p[0] <= 0xf4 && s.parser.State() == parser.GroundState {
+			// A whole, valid UTF-8 character in the ground state: what the
+			// parser would hand to Print, without its byte-at-a-time walk.
+			if r, n := utf8.DecodeRune(p); r != utf8.RuneError && r >= 0xa0 {
+				s.handlePrint(r)
+				p = p[n:]
+				continue
+			}
+		}
 		s.parser.Advance(p[0])
 		p = p[1:]
 	}
