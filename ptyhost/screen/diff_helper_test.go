@@ -2,6 +2,7 @@ package screen
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -48,7 +49,14 @@ func newReference(cols, rows int) *reference {
 	return r
 }
 
+// close ends the reply pipe, which stops the pump. Emulator.Close sets a
+// flag the pump's concurrent Read checks unsynchronized (a data race in
+// x/vt); closing the pipe's write end has the same effect, synchronized.
 func (r *reference) close() {
+	if pw, ok := r.e.InputPipe().(*io.PipeWriter); ok {
+		_ = pw.CloseWithError(io.EOF)
+		return
+	}
 	_ = r.e.Close()
 }
 
