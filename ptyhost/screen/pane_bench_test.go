@@ -276,7 +276,7 @@ func (l loadRun) tmux(b *testing.B) float64 {
 // BenchmarkPaneLoad8x100 is 8 panes each printing 100 lines a second:
 // host CPU (cores) of gt's ptyhost sessions vs the tmux server.
 func BenchmarkPaneLoad8x100(b *testing.B) {
-	l := loadRun{n: 8, mode: "lines", rate: 100, d: 5 * time.Second}
+	l := loadRun{n: 8, mode: "lines", rate: 100, d: 10 * time.Second}
 	for range b.N {
 		b.ReportMetric(l.gt(b), "gt-cores")
 		b.ReportMetric(l.tmux(b), "tmux-cores")
