@@ -15,14 +15,29 @@ import (
 	"time"
 )
 
-// The real agent CLIs, started offline in a fresh HOME, compared with the
-// same CLI in a tmux pane of the same size: `tmux capture-pane -p` text
-// against the session's plain lines (trailing blanks trimmed), plus the
-// cursor cell. The versions are pinned here and in .ci/run.
+// The real agent CLIs, started offline in a fresh HOME, each run at once in
+// a ptyhost Session and in a tmux pane of the same size with the same
+// environment (`env -i`), the same keys, typed text and resizes. After each
+// step, once both screens show the step's text and hold still, they must
+// agree on: every row (`tmux capture-pane -p` against Screen.PlainLines,
+// trailing blanks trimmed), every scrollback row (capture-pane -S/-E over
+// #{history_size} against Session.Scrollback), the cursor cell, the
+// alternate screen, cursor visibility, DECCKM, the mouse tracking mode and
+// SGR mouse encoding, and the OSC 0/2 title. The versions are pinned here
+// and in .ci/run. Temporary paths on screen become <DIR>/<HOME>; no line
+// needs masking at the pinned versions (both sides run the same binary).
 //
-// Each run tees the PTY output to pty.bin in the test's artifact directory
-// (keep it with `go test -artifacts ./ptyhost -run AgentCLI`), so a
-// difference can be traced to the bytes that caused it.
+// Each run tees the session's PTY output to pty.bin and the tmux pane's
+// output (pipe-pane) to tmux.bin in the test's artifact directory (keep them
+// with `go test -artifacts -outputdir DIR ./ptyhost -run AgentCLI`), so a
+// difference can be traced to the bytes that caused it. The two streams
+// differ only where the CLIs react to the terminals' different answers to
+// their queries and in animation timing.
+//
+// Known tmux 3.3a differences kept out of the comparison (each explained
+// where it is avoided): width-changing resizes on the main screen (tmux
+// reflows), emoji skin-tone modifiers (tmux gives them cells of their own),
+// and pane titles taken from APC strings.
 
 const (
 	claudeCodeVersion = "2.1.330" // npm @anthropic-ai/claude-code
@@ -82,6 +97,10 @@ func agentCLIEnv(home string) []string {
 		"DISABLE_TELEMETRY=1",
 		"DISABLE_ERROR_REPORTING=1",
 		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
+		// Offline whatever the machine's network: every request goes to
+		// a proxy on a closed local port and is refused at once.
+		"HTTPS_PROXY=http://127.0.0.1:9",
+		"HTTP_PROXY=http://127.0.0.1:9",
 	}
 }
 
@@ -89,8 +108,9 @@ func claudeScenarios() []agentCLI {
 	return []agentCLI{
 		{
 			// With no login the first-party start-up runs a connectivity
-			// check first; offline it prints the welcome banner and
-			// "Unable to connect to Anthropic services" and exits 1.
+			// check first; refused by the proxy it prints the welcome
+			// banner, "Unable to connect to Anthropic services",
+			// "… ECONNREFUSED", a proxy hint, and exits 1.
 			name:  "offline",
 			argv:  []string{"claude"},
 			ready: "Unable to connect to Anthropic services",
