@@ -393,15 +393,18 @@ func (t *Town) liveSession(a models.Address) (SessionRecord, bool) {
 	return s, found && !s.Exited
 }
 
-// StartSession marks the session of the Mayor or a crew member wanted with
-// a runtime alias (override, else the resolved one) and pokes the host.
-// Starting an agent that already runs with another alias is refused.
+// StartSession marks the session of the Mayor or a crew member wanted and
+// pokes the host. An explicit override (--agent) is stored with the flag;
+// without one the stored alias is kept, or, if none was ever given, the
+// runtime is resolved when the session starts (so a later
+// `gt config default-agent` still applies). Starting an agent that already
+// runs with another alias is refused.
 func (t *Town) StartSession(ctx context.Context, target, override, actor string) (SessionResult, error) {
 	a, err := t.sessionTarget(ctx, target)
 	if err != nil {
 		return SessionResult{}, err
 	}
-	alias, err := t.runtimeFor(a, override)
+	explicit, alias, err := t.sessionRuntime(ctx, a, override)
 	if err != nil {
 		return SessionResult{}, err
 	}
@@ -412,13 +415,13 @@ func (t *Town) StartSession(ctx context.Context, target, override, actor string)
 		}
 		return SessionResult{}, fmt.Errorf("%s is already running with %s (use %s)", a.Role.String(), s.Runtime, restart)
 	}
-	if err := t.setWanted(ctx, a, alias, true); err != nil {
+	if err := t.setWanted(ctx, a, explicit, true); err != nil {
 		return SessionResult{}, err
 	}
 	if t.exitedSession(a) {
 		// The host never restarts an exited session on its own; an
 		// explicit start asks it to.
-		_, err := NewHostClient(t.Root).Do(ctx, HostRequest{Op: OpStart, Agent: a.String(), Runtime: alias})
+		_, err := NewHostClient(t.Root).Do(ctx, HostRequest{Op: OpStart, Agent: a.String(), Runtime: explicit})
 		switch {
 		case errors.Is(err, ErrNoHost):
 			return SessionResult{Address: a, Alias: alias}, nil
@@ -432,6 +435,21 @@ func (t *Town) StartSession(ctx context.Context, target, override, actor string)
 		return SessionResult{}, fmt.Errorf("host: %w", err)
 	}
 	return SessionResult{Address: a, Alias: alias, Hosted: hosted}, nil
+}
+
+// sessionRuntime returns the alias to store with a wanted flag (the
+// validated override, "" to keep what is stored) and the alias the session
+// will actually run with (override, else stored, else resolved now).
+func (t *Town) sessionRuntime(ctx context.Context, a models.Address, override string) (explicit, effective string, err error) {
+	if override != "" {
+		explicit, err = t.runtimeFor(a, override)
+		return explicit, explicit, err
+	}
+	if effective, err = t.wantedRuntime(ctx, a); err != nil || effective != "" {
+		return "", effective, err
+	}
+	effective, err = t.runtimeFor(a, "")
+	return "", effective, err
 }
 
 // exitedSession reports whether a trusted sessions.json shows the agent's
@@ -477,22 +495,20 @@ func (t *Town) RestartSession(ctx context.Context, target, override string) (Ses
 	if err != nil {
 		return SessionResult{}, err
 	}
-	alias := ""
-	if override == "" && a.Role != models.RolePolecat {
-		// A plain restart keeps the runtime the session was wanted with.
-		if alias, err = t.wantedRuntime(ctx, a); err != nil {
+	explicit, alias := "", ""
+	switch {
+	case a.Role != models.RolePolecat:
+		if explicit, alias, err = t.sessionRuntime(ctx, a, override); err != nil {
 			return SessionResult{}, err
 		}
-	}
-	if alias == "" && (override != "" || a.Role != models.RolePolecat) {
-		if alias, err = t.runtimeFor(a, override); err != nil {
+		if err := t.setWanted(ctx, a, explicit, true); err != nil {
 			return SessionResult{}, err
 		}
-	}
-	if a.Role != models.RolePolecat {
-		if err := t.setWanted(ctx, a, alias, true); err != nil {
+	case override != "":
+		if explicit, err = t.runtimeFor(a, override); err != nil {
 			return SessionResult{}, err
 		}
+		alias = explicit
 	}
 	c := NewHostClient(t.Root)
 	if _, ok := t.liveSession(a); ok {
@@ -500,7 +516,7 @@ func (t *Town) RestartSession(ctx context.Context, target, override string) (Ses
 			return SessionResult{}, fmt.Errorf("no gt host running: %s starts when you run gt", a)
 		}
 	}
-	if _, err := c.Do(ctx, HostRequest{Op: OpStart, Agent: a.String(), Runtime: alias}); err != nil {
+	if _, err := c.Do(ctx, HostRequest{Op: OpStart, Agent: a.String(), Runtime: explicit}); err != nil {
 		if errors.Is(err, ErrNoHost) {
 			return SessionResult{}, fmt.Errorf("no gt host running: %s starts when you run gt", a)
 		}

@@ -167,14 +167,37 @@ func TestStartStopSession(t *testing.T) {
 	if err != nil || res.Alias != "claude" || res.Hosted || res.Address != models.MayorAddress {
 		t.Fatalf("start = %+v, %v", res, err)
 	}
-	if w := wanted()["mayor"]; !w.Wanted || w.Runtime != "claude" {
+	// No --agent: nothing is pinned, so a later default-agent applies.
+	if w := wanted()["mayor"]; !w.Wanted || w.Runtime != "" {
 		t.Fatalf("mayor row = %+v", w)
+	}
+	if err := tw.SetDefaultAgent("codex", "overseer"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := tw.StartSession(ctx, "mayor", "", "overseer"); err != nil || res.Alias != "codex" {
+		t.Fatalf("start after default-agent = %+v, %v", res, err)
+	}
+	if err := tw.SetDefaultAgent("claude", "overseer"); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := tw.StartSession(ctx, "mayor", "nosuch", "overseer"); err == nil || !strings.Contains(err.Error(), `unknown agent "nosuch"`) {
 		t.Fatalf("unknown alias: %v", err)
 	}
-	if w := wanted()["mayor"]; w.Runtime != "claude" {
+	if w := wanted()["mayor"]; w.Runtime != "" {
 		t.Fatal("failed start changed the row")
+	}
+	// An explicit --agent is pinned, and a plain start keeps it.
+	if res, err := tw.StartSession(ctx, "mayor", "auggie", "overseer"); err != nil || res.Alias != "auggie" {
+		t.Fatalf("start --agent auggie = %+v, %v", res, err)
+	}
+	if res, err := tw.StartSession(ctx, "mayor", "", "overseer"); err != nil || res.Alias != "auggie" {
+		t.Fatalf("plain start after --agent = %+v, %v", res, err)
+	}
+	if w := wanted()["mayor"]; w.Runtime != "auggie" {
+		t.Fatalf("pinned row = %+v", w)
+	}
+	if _, err := tw.StartSession(ctx, "mayor", "claude", "overseer"); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := tw.StartSession(ctx, "myproject/nux", "", "overseer"); err == nil || !strings.Contains(err.Error(), "polecat") {
 		t.Fatalf("polecat start: %v", err)
@@ -226,7 +249,7 @@ func TestStartStopSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	reqs = h.requests()[4:]
-	if len(reqs) != 2 || reqs[1] != (HostRequest{Op: OpStart, Agent: "mayor", Runtime: "codex"}) {
+	if len(reqs) != 2 || reqs[1] != (HostRequest{Op: OpStart, Agent: "mayor"}) {
 		t.Fatalf("plain restart requests = %+v", reqs)
 	}
 	if w := wanted()["mayor"]; !w.Wanted || w.Runtime != "codex" {
@@ -249,7 +272,8 @@ func TestStartExitedSession(t *testing.T) {
 		t.Fatalf("start = %+v, %v", res, err)
 	}
 	reqs := h.requests()
-	if len(reqs) != 1 || reqs[0] != (HostRequest{Op: OpStart, Agent: "myproject/crew/joe", Runtime: "claude"}) {
+	// Nothing pinned: the host resolves the runtime when it starts it.
+	if len(reqs) != 1 || reqs[0] != (HostRequest{Op: OpStart, Agent: "myproject/crew/joe"}) {
 		t.Fatalf("host requests = %+v", reqs)
 	}
 }
