@@ -314,6 +314,12 @@ func (t *Town) agentsWithSessions(ctx context.Context, s *beads.Store, now time.
 				row.Runtime = w.Runtime
 			}
 		}
+		if row.Runtime == "" && a.Role == models.RolePolecat {
+			// gt sling --agent pins a polecat's runtime on its agent bead.
+			if m, ok := t.readAgentBeadMeta(ctx, s, a.String()); ok {
+				row.Runtime = m.Runtime
+			}
+		}
 		if row.Runtime == "" {
 			if alias, _, err := t.RuntimeAlias(a.Role, a.Rig); err == nil {
 				row.Runtime = alias

@@ -554,41 +554,69 @@ func (t *Town) LinkRuntimeBin(exe string) error {
 	return nil
 }
 
-// AgentsInUse lists every (alias, rig) the town's configuration can start:
-// the Mayor's runtime and, per rig, those of crew and polecats.
-func (t *Town) AgentsInUse() ([]Runtime, []error) {
+// AgentsInUse lists every runtime the town can start: the Mayor's and, per
+// rig, those of crew and polecats by configuration, plus the aliases pinned
+// with --agent on wanted sessions and on polecats with work.
+func (t *Town) AgentsInUse(ctx context.Context) ([]Runtime, []error) {
 	var out []Runtime
 	var errs []error
 	seen := map[string]bool{}
-	add := func(role models.Role, rig string) {
-		r, err := t.ResolveRuntime("", role, rig)
-		if err != nil {
-			errs = append(errs, err)
-			return
-		}
+	keep := func(r Runtime) {
 		key := r.Alias + "\x00" + r.CommandLine()
 		if !seen[key] {
 			seen[key] = true
 			out = append(out, r)
 		}
 	}
-	add(models.RoleMayor, "")
+	add := func(alias string, role models.Role, rig string) {
+		r, err := t.ResolveRuntime(alias, role, rig)
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		keep(r)
+	}
+	add("", models.RoleMayor, "")
 	rigs, err := t.RigNames()
 	if err != nil {
 		errs = append(errs, err)
 	}
 	for _, rig := range rigs {
-		add(models.RoleCrew, rig)
-		add(models.RolePolecat, rig)
+		add("", models.RoleCrew, rig)
+		add("", models.RolePolecat, rig)
+	}
+	// Runtimes pinned with --agent: wanted Mayor/crew sessions and
+	// polecats with work.
+	_ = t.withReadStore(ctx, func(s *beads.Store) error {
+		rows, err := s.AgentSessions(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if !r.Wanted || r.Runtime == "" {
+				continue
+			}
+			if a, err := models.ParseAddress(r.Agent); err == nil {
+				add(r.Runtime, a.Role, a.Rig)
+			}
+		}
+		return nil
+	})
+	if work, err := t.HookedPolecats(ctx); err == nil {
+		for _, w := range work {
+			if w.Runtime != "" {
+				add(w.Runtime, w.Address.Role, w.Address.Rig)
+			}
+		}
 	}
 	return out, errs
 }
 
-func checkAgentCommands(_ context.Context, t *Town, _ DoctorOptions) finding {
+func checkAgentCommands(ctx context.Context, t *Town, _ DoctorOptions) finding {
 	if _, err := t.Rigs(); err != nil {
 		return skipNoRegistry()
 	}
-	rts, errs := t.AgentsInUse()
+	rts, errs := t.AgentsInUse(ctx)
 	var problems []string
 	for _, e := range errs {
 		problems = append(problems, oneLine(e.Error()))

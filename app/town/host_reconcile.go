@@ -2,7 +2,6 @@ package town
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -138,21 +137,8 @@ func (h *Host) desiredFrom(ctx context.Context, snap townSnapshot) []desiredAgen
 // polecatMeta reads the runtime a sling asked for and the work branch from
 // the polecat's agent bead.
 func (h *Host) polecatMeta(ctx context.Context, a models.Address) (runtime, branch string) {
-	id := h.town.agentBeadIDFor(a.String())
-	if id == "" {
-		return "", ""
-	}
-	b, err := h.store.Get(ctx, id)
-	if err != nil {
-		return "", ""
-	}
-	var m struct {
-		GT agentBeadMeta `json:"gt"`
-	}
-	if json.Unmarshal(b.Metadata, &m) == nil {
-		return m.GT.Runtime, m.GT.Branch
-	}
-	return "", ""
+	m, _ := h.town.readAgentBeadMeta(ctx, h.store, a.String())
+	return m.Runtime, m.Branch
 }
 
 // entryView is what the reconcile decision needs to know of a session.

@@ -415,6 +415,27 @@ type agentBeadMeta struct {
 	Runtime  string `json:"runtime,omitempty"`
 }
 
+// readAgentBeadMeta returns metadata.gt of an agent's bead (the polecat's
+// branch, worktree and the runtime a sling pinned with --agent); ok is false
+// when the agent has no bead or no such metadata.
+func (t *Town) readAgentBeadMeta(ctx context.Context, s *beads.Store, address string) (agentBeadMeta, bool) {
+	id := t.agentBeadIDFor(address)
+	if id == "" {
+		return agentBeadMeta{}, false
+	}
+	b, err := s.Get(ctx, id)
+	if err != nil {
+		return agentBeadMeta{}, false
+	}
+	var m struct {
+		GT agentBeadMeta `json:"gt"`
+	}
+	if json.Unmarshal(b.Metadata, &m) != nil {
+		return agentBeadMeta{}, false
+	}
+	return m.GT, true
+}
+
 // upsertAgentBead creates or updates addr's agent bead inside tx with the
 // given state and hook (branch/worktree kept when empty).
 func upsertAgentBead(tx *beads.Tx, prefix string, addr models.Address, state, hook, branch, worktree, runtime string) error {

@@ -229,7 +229,8 @@ func TestSeedGuide(t *testing.T) {
 	// "注意 deepseek-XXX 一定为可执行命令": not installed yet, doctor says so.
 	r = gt(town, "doctor")
 	r.wantExit(t, 1)
-	r.line(t, `✗ agent-commands: agent command "deepseek-x" not found on PATH (agent deepseek-x)`)
+	// The check's line may end with its one-line fix hint.
+	r.linePrefix(t, `✗ agent-commands: agent command "deepseek-x" not found on PATH (agent deepseek-x)`)
 	r.line(t, fmt.Sprintf("%d passed, 0 warnings, 1 errors", len(doctorChecks)-1))
 	// Spec §6.7: "one line per check", then the summary.
 	for _, l := range r.outLines() {

@@ -392,10 +392,12 @@ func newDoctorCommand(e *env) *cobra.Command {
 				}
 			} else {
 				for _, r := range rep.Results {
-					fmt.Fprintln(e.stdout, doctorLine(r, o.Verbose))
+					// One line per check (§6.7), its fix hint at the end.
+					line := doctorLine(r, o.Verbose)
 					if r.Status != town.CheckOK && r.Hint != "" {
-						fmt.Fprintf(e.stdout, "    → %s\n", r.Hint)
+						line += " → " + r.Hint
 					}
+					fmt.Fprintln(e.stdout, line)
 				}
 				p, w, x := rep.Counts()
 				fmt.Fprintf(e.stdout, "%d passed, %d warnings, %d errors\n", p, w, x)
