@@ -141,6 +141,13 @@ func (g slingTarget) matches(assignee string) bool {
 }
 
 func unknownTarget(s string) error {
+	// Say why when the name part can never be an agent (the user guide's
+	// own example, myproject/my-agent, has a dash).
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		if err := models.ValidateAgentName(s[i+1:]); err != nil {
+			return fmt.Errorf("unknown target %q (expected <rig>, <rig>/<name> or mayor; %v)", s, err)
+		}
+	}
 	return fmt.Errorf("unknown target %q (expected <rig>, <rig>/<name> or mayor)", s)
 }
 

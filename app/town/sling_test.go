@@ -616,6 +616,9 @@ func TestParseTarget(t *testing.T) {
 			t.Errorf("parseTarget(%q) = %v (%v), %v; want %s (%v)", c.in, g, g.kind, err, c.want, c.kind)
 		}
 	}
+	if _, err := f.tw.parseTarget("myproj/bad-name"); err == nil || !strings.Contains(err.Error(), `invalid agent name "bad-name"`) {
+		t.Errorf("a dashed name should say why it is refused: %v", err)
+	}
 	for in, want := range map[string]bool{"mayor": true, "myproj": true, "a/b": true, "mp-abc12": false, "abc12": true, "x.y": false} {
 		if got := looksLikeTarget(in); got != want {
 			t.Errorf("looksLikeTarget(%q) = %v", in, got)
