@@ -43,6 +43,7 @@ func FuzzEngineVsXVT(f *testing.F) {
 		rng := rand.New(rand.NewPCG(uint64(i), 7))
 		f.Add(byte(rng.IntN(60)), byte(rng.IntN(20)), randomStream(rng, 300+rng.IntN(600)))
 	}
+	f.Add(byte(38), byte(9), []byte("\x1b[10;40Hx\x1b[?1049h\x1b[?1049labc\x1b8def"))
 	f.Add(byte(80), byte(24), plainLines(2000))
 	f.Add(byte(40), byte(10), buildLog(1500, 5))
 	f.Add(byte(50), byte(8), inkRedraw(1500, 6))

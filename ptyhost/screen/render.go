@@ -234,6 +234,10 @@ func resizeBuffer(b *buffer, cols, rows int) buffer {
 		dst.wrapped = src.wrapped
 		fixRowEdges(dst.cells)
 	}
+	// Both screens' cursors must fit, not only the active one: the other
+	// becomes active on the next switch.
 	nb.cur, nb.saved = b.cur, b.saved
+	nb.cur.x, nb.cur.y = clamp(nb.cur.x, 0, cols-1), clamp(nb.cur.y, 0, rows-1)
+	nb.saved.x, nb.saved.y = clamp(nb.saved.x, 0, cols-1), clamp(nb.saved.y, 0, rows-1)
 	return nb
 }

@@ -181,3 +181,15 @@ func TestAppendRowANSI(t *testing.T) {
 		t.Fatalf("cut wide char: %q", got)
 	}
 }
+
+// TestResizeClampsInactiveCursor: the screen not in use keeps a cursor that
+// fits after a resize (it becomes active on the next switch).
+func TestResizeClampsInactiveCursor(t *testing.T) {
+	s := New(40, 10, Options{})
+	_, _ = s.WriteString("\x1b[10;40Hx\x1b[?1049h")
+	s.Resize(10, 5)
+	_, _ = s.WriteString("\x1b[?1049labc\x1b8def\x1b[?1049h\x1b[?1049l\x1b[?1048lxyz")
+	if c := s.Cursor(); c.X >= 10 || c.Y >= 5 {
+		t.Fatalf("cursor %+v outside 10x5", c)
+	}
+}
