@@ -2,6 +2,7 @@ package screen
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -191,5 +192,36 @@ func TestResizeClampsInactiveCursor(t *testing.T) {
 	_, _ = s.WriteString("\x1b[?1049labc\x1b8def\x1b[?1049h\x1b[?1049l\x1b[?1048lxyz")
 	if c := s.Cursor(); c.X >= 10 || c.Y >= 5 {
 		t.Fatalf("cursor %+v outside 10x5", c)
+	}
+}
+
+// TestRandomWithResizesNeverPanics interleaves random streams, random bytes
+// and resizes (both screens, scroll regions, saved cursors in play).
+func TestRandomWithResizesNeverPanics(t *testing.T) {
+	n := 400
+	if testing.Short() {
+		n = 80
+	}
+	for seed := range n {
+		rng := rand.New(rand.NewPCG(uint64(seed), 5))
+		s := New(1+rng.IntN(60), 1+rng.IntN(20), Options{Scrollback: 50, Reply: func([]byte) {}})
+		for range 8 {
+			toks := randomTokens(rng, 300)
+			for _, tk := range toks {
+				_, _ = s.Write(tk)
+			}
+			junk := make([]byte, rng.IntN(200))
+			for i := range junk {
+				junk[i] = byte(rng.Uint32())
+			}
+			_, _ = s.Write(junk)
+			s.Resize(1+rng.IntN(60), 1+rng.IntN(20))
+			for y := range s.rows {
+				_ = s.AppendRowANSI(nil, y, s.cols)
+			}
+			for i := range s.ScrollbackLen() {
+				_ = s.AppendScrollbackLine(nil, i)
+			}
+		}
 	}
 }
