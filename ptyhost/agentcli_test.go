@@ -20,7 +20,9 @@ import (
 // environment (`env -i`), the same keys, typed text and resizes. After each
 // step, once both screens show the step's text and hold still, they must
 // agree on: every row (`tmux capture-pane -p` against Screen.PlainLines,
-// trailing blanks trimmed), every scrollback row (capture-pane -S/-E over
+// trailing blanks trimmed), every row's colours and attributes
+// (`capture-pane -p -e` parsed into Styles against the cells' Styles, see
+// styleRuns), every scrollback row (capture-pane -S/-E over
 // #{history_size} against Session.Scrollback), the cursor cell, the
 // alternate screen, cursor visibility, DECCKM, the mouse tracking mode and
 // SGR mouse encoding, and the OSC 0/2 title. The versions are pinned here
@@ -232,6 +234,9 @@ type termView struct {
 	// history is the scrollback, oldest first.
 	history []string
 	title   string
+	// styled are the rows as style runs (styledRuns), for the colours and
+	// attributes.
+	styled []string
 	// modes: alternate screen, cursor shown, DECCKM, mouse tracking and
 	// SGR mouse encoding, as "alt=0 cursor=1 …".
 	modes string
@@ -314,6 +319,9 @@ func compareWithTmux(t *testing.T, sc agentCLI, cols, rows int) {
 			return out
 		}
 		v.lines, v.history = fix(v.lines), fix(v.history)
+		for i, l := range v.styled {
+			v.styled[i] = strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(l, dir, "<DIR>"), home, "<HOME>"), filepath.Base(dir), "<DIR>")
+		}
 		return v
 	}
 	ours := func() termView {
@@ -321,6 +329,9 @@ func compareWithTmux(t *testing.T, sc agentCLI, cols, rows int) {
 		m := s.Modes()
 		v := termView{lines: scr.PlainLines(), cx: scr.Cursor.X, cy: scr.Cursor.Y, title: s.Title(),
 			modes: modeString(scr.AltScreen, scr.Cursor.Visible, m.AppCursorKeys, m.Mouse, m.MouseEncoding == MouseEncodingSGR)}
+		for _, l := range scr.Lines {
+			v.styled = append(v.styled, styledCells(l))
+		}
 		for _, l := range s.Scrollback(0, s.ScrollbackLen()) {
 			v.history = append(v.history, l.Plain())
 		}
@@ -443,6 +454,12 @@ func diffViews(got, want termView) string {
 			fmt.Fprintf(&b, "row %d:\n  ptyhost %q\n  tmux    %q\n", i, g, w)
 		}
 	}
+	for i := range max(len(got.styled), len(want.styled)) {
+		// Rows whose text differs are reported above already.
+		if g, w := at(got.styled, i), at(want.styled, i); g != w && at(got.lines, i) == at(want.lines, i) {
+			fmt.Fprintf(&b, "row %d styles:\n  ptyhost %q\n  tmux    %q\n", i, g, w)
+		}
+	}
 	if len(got.history) != len(want.history) {
 		fmt.Fprintf(&b, "scrollback: ptyhost %d rows, tmux %d rows\n", len(got.history), len(want.history))
 	}
@@ -495,6 +512,14 @@ func (p *tmuxPane) view(t *testing.T) termView {
 	}
 	_, rows := p.size(t)
 	v := termView{lines: lines(p.run(t, "capture-pane", "-p", "-t", p.target), rows)}
+	// capture-pane -e writes each row's SGR relative to the end of the
+	// row before it, so the style carries over from row to row.
+	var st Style
+	for _, l := range lines(p.run(t, "capture-pane", "-p", "-e", "-t", p.target), rows) {
+		var runs string
+		runs, st = styledSGR(l, st)
+		v.styled = append(v.styled, runs)
+	}
 	const format = "#{cursor_x} #{cursor_y} #{history_size} #{alternate_on} #{cursor_flag} #{keypad_cursor_flag} " +
 		"#{mouse_standard_flag} #{mouse_button_flag} #{mouse_all_flag} #{mouse_sgr_flag} #{pane_title}"
 	info := strings.SplitN(strings.TrimSuffix(p.run(t, "display-message", "-p", "-t", p.target, format), "\n"), " ", 11)
@@ -566,3 +591,197 @@ func startTmuxPane(t *testing.T, sc agentCLI, env []string, dir, record string, 
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// styleRuns renders text with a style per rune as "<SGR>text" runs (the SGR
+// from Style.AppendSGR, written where the style changes), trailing spaces
+// dropped whatever their style (capture-pane -e drops them too).
+//
+// ptyhost answers the colour queries OSC 10/11 (foreground rgb:ffff/ffff/
+// ffff, background rgb:0000/0000/0000); tmux 3.3a does not answer them. The
+// CLIs paint with what they learn: Codex writes its key hints as
+// "\x1b[1m\x1b[38;2;255;255;255;49menter" to ptyhost and "\x1b[1menter" to
+// tmux, Claude Code fills with "\x1b[48;2;0;0;0m" in ptyhost only. So a
+// white foreground and a black background count as the default colours on
+// both sides.
+func styleRuns(text []string, styles []Style) string {
+	for i, st := range styles {
+		if st.Fg == RGBColor(255, 255, 255) {
+			styles[i].Fg = DefaultColor
+		}
+		if st.Bg == RGBColor(0, 0, 0) {
+			styles[i].Bg = DefaultColor
+		}
+	}
+	end := len(text)
+	for end > 0 && text[end-1] == " " {
+		end--
+	}
+	var b []byte
+	for i := range end {
+		if i == 0 || styles[i] != styles[i-1] {
+			b = styles[i].AppendSGR(b)
+		}
+		b = append(b, text[i]...)
+	}
+	return string(b)
+}
+
+// styledCells is styleRuns of a ptyhost row.
+func styledCells(l Line) string {
+	var text []string
+	var styles []Style
+	for _, c := range l {
+		if c.Width == 0 {
+			continue // the right half of a wide character
+		}
+		content := c.Content
+		if content == "" {
+			content = " "
+		}
+		text = append(text, content)
+		styles = append(styles, c.Style)
+	}
+	return styleRuns(text, styles)
+}
+
+// styledSGR is styleRuns of a `tmux capture-pane -e` row: text with SGR
+// sequences, parsed into ptyhost Styles from st, the style the row before
+// ended in (each rune is one piece; the combining and joining runes of a
+// cluster follow their base with its style, so the runs come out the
+// same). It returns the style the row ends in too.
+func styledSGR(row string, st Style) (string, Style) {
+	var text []string
+	var styles []Style
+	for i := 0; i < len(row); {
+		if strings.HasPrefix(row[i:], "\x1b[") {
+			j := i + 2
+			for j < len(row) && (row[j] < 0x40 || row[j] > 0x7e) {
+				j++
+			}
+			if j < len(row) && row[j] == 'm' {
+				st = applySGR(st, row[i+2:j])
+			}
+			i = j + 1
+			continue
+		}
+		r := []rune(row[i:])[0]
+		n := len(string(r))
+		if len(text) > 0 && (r == 0x200d || (r >= 0x300 && r <= 0x36f) || (len(text) > 0 && strings.HasSuffix(text[len(text)-1], "\u200d")) || (r >= 0xfe00 && r <= 0xfe0f)) {
+			text[len(text)-1] += row[i : i+n]
+		} else {
+			text = append(text, row[i:i+n])
+			styles = append(styles, st)
+		}
+		i += n
+	}
+	return styleRuns(text, styles), st
+}
+
+// applySGR applies the parameters of one SGR sequence as tmux writes them.
+func applySGR(st Style, params string) Style {
+	ps := strings.Split(params, ";")
+	num := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	color := func(i int) (Color, int) { // ps[i] is "5" or "2"
+		switch {
+		case i < len(ps) && ps[i] == "5" && i+1 < len(ps):
+			return IndexedColor(uint8(num(ps[i+1]))), i + 2
+		case i < len(ps) && ps[i] == "2" && i+3 < len(ps):
+			return RGBColor(uint8(num(ps[i+1])), uint8(num(ps[i+2])), uint8(num(ps[i+3]))), i + 4
+		}
+		return DefaultColor, len(ps)
+	}
+	for i := 0; i < len(ps); {
+		p := ps[i]
+		i++
+		if strings.HasPrefix(p, "4:") {
+			st.Underline = UnderlineStyle(num(p[2:]))
+			continue
+		}
+		switch n := num(p); {
+		case p == "" || n == 0:
+			st = Style{}
+		case n == 1:
+			st.Attrs |= AttrBold
+		case n == 2:
+			st.Attrs |= AttrFaint
+		case n == 3:
+			st.Attrs |= AttrItalic
+		case n == 4:
+			st.Underline = UnderlineSingle
+		case n == 5:
+			st.Attrs |= AttrBlink
+		case n == 7:
+			st.Attrs |= AttrReverse
+		case n == 8:
+			st.Attrs |= AttrConceal
+		case n == 9:
+			st.Attrs |= AttrStrikethrough
+		case n == 21:
+			st.Underline = UnderlineDouble
+		case n == 22:
+			st.Attrs &^= AttrBold | AttrFaint
+		case n == 23:
+			st.Attrs &^= AttrItalic
+		case n == 24:
+			st.Underline = UnderlineNone
+		case n == 25:
+			st.Attrs &^= AttrBlink
+		case n == 27:
+			st.Attrs &^= AttrReverse
+		case n == 28:
+			st.Attrs &^= AttrConceal
+		case n == 29:
+			st.Attrs &^= AttrStrikethrough
+		case n >= 30 && n <= 37:
+			st.Fg = IndexedColor(uint8(n - 30))
+		case n == 38:
+			st.Fg, i = color(i)
+		case n == 39:
+			st.Fg = DefaultColor
+		case n >= 40 && n <= 47:
+			st.Bg = IndexedColor(uint8(n - 40))
+		case n == 48:
+			st.Bg, i = color(i)
+		case n == 49:
+			st.Bg = DefaultColor
+		case n == 58:
+			st.UnderlineColor, i = color(i)
+		case n == 59:
+			st.UnderlineColor = DefaultColor
+		case n >= 90 && n <= 97:
+			st.Fg = IndexedColor(uint8(n - 90 + 8))
+		case n >= 100 && n <= 107:
+			st.Bg = IndexedColor(uint8(n - 100 + 8))
+		}
+	}
+	return st
+}
+
+// TestAgentCLIStyleRuns checks the style comparison itself: a ptyhost row
+// and the same row as tmux 3.3a's capture-pane -e writes it (SGR carried
+// over from the row before, as in "\x1b[38;5;6mA\r\nC") give the same runs,
+// and a different style does not.
+func TestAgentCLIStyleRuns(t *testing.T) {
+	term := NewTerminal(20, 3, TerminalOptions{})
+	defer term.Close()
+	_, _ = term.Write([]byte("\x1b[2m\x1b[38;5;6;49m> 1. \x1b[22mSign\r\n\x1b[2mUsage \x1b[0;1;4;38;2;1;2;3;48;5;200mx\x1b[m 世\r\n"))
+	term.Flush()
+	scr := term.Snapshot()
+	// What tmux 3.3a prints for the same rows.
+	tmuxRows := []string{
+		"\x1b[2m\x1b[38;5;6m> 1. \x1b[0m\x1b[38;5;6m\x1b[49mSign",
+		"\x1b[2mUsage \x1b[0m\x1b[1m\x1b[4m\x1b[38;2;1;2;3m\x1b[48;5;200mx\x1b[0m 世",
+		"",
+	}
+	var st Style
+	for i, row := range tmuxRows {
+		var got string
+		got, st = styledSGR(row, st)
+		if want := styledCells(scr.Lines[i]); got != want {
+			t.Errorf("row %d: tmux %q, ptyhost %q", i, got, want)
+		}
+	}
+	if a, _ := styledSGR("\x1b[1mx", Style{}); a == styledCells(scr.Lines[1]) {
+		t.Errorf("different styles compare equal: %q", a)
+	}
+}
