@@ -270,6 +270,9 @@ func compareWithTmux(t *testing.T, sc agentCLI, cols, rows int) {
 	// Two separate fresh homes and working directories of the same length,
 	// so nothing carries over and paths shown on screen are masked alike.
 	base := t.TempDir()
+	// Codex starts an app-server daemon from its HOME that leaves the
+	// session (setsid): kill what still runs from under base at the end.
+	t.Cleanup(func() { killProcessesUnder(t, base) })
 	mk := func(name string) string {
 		d := filepath.Join(base, name)
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -783,5 +786,25 @@ func TestAgentCLIStyleRuns(t *testing.T) {
 	}
 	if a, _ := styledSGR("\x1b[1mx", Style{}); a == styledCells(scr.Lines[1]) {
 		t.Errorf("different styles compare equal: %q", a)
+	}
+}
+
+// killProcessesUnder kills the processes whose program lies under dir: the
+// daemons a CLI started from its HOME there, which outlive the session.
+func killProcessesUnder(t *testing.T, dir string) {
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range procs {
+		b, err := os.ReadFile(f)
+		if err != nil || !bytes.HasPrefix(b, []byte(dir+"/")) {
+			continue
+		}
+		pid, err := strconv.Atoi(filepath.Base(filepath.Dir(f)))
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if p, err := os.FindProcess(pid); err == nil {
+			_ = p.Kill()
+			t.Logf("killed %d left behind: %s", pid, bytes.ReplaceAll(b, []byte{0}, []byte{' '}))
+		}
 	}
 }
