@@ -410,7 +410,10 @@ func TestUpdateQueueNeverLosesExits(t *testing.T) {
 			t.Fatalf("exits=%d panes=%d states=%d notices=%d", exits, panes, states, notices)
 		}
 	}
-	if panes != 1 || states != 1 {
+	// The pump may already hold one notice in flight (blocked on the
+	// unread channel) while the next 999 posts coalesce into one pending:
+	// two at most, never one per post.
+	if panes > 2 || states > 2 {
 		t.Fatalf("notices did not coalesce: panes=%d states=%d", panes, states)
 	}
 	// A headless queue drops everything and never blocks.
