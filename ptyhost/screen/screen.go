@@ -297,6 +297,11 @@ func (s *Screen) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// Ground reports whether the parser is between sequences (not inside an
+// unfinished escape sequence or UTF-8 character), so bytes written next are
+// read on their own.
+func (s *Screen) Ground() bool { return s.parser.State() == parser.GroundState }
+
 // WriteString is Write for a string.
 func (s *Screen) WriteString(str string) (int, error) { return s.Write([]byte(str)) }
 

@@ -225,3 +225,16 @@ func TestRandomWithResizesNeverPanics(t *testing.T) {
 		}
 	}
 }
+
+func TestGround(t *testing.T) {
+	s := New(10, 2, Options{})
+	for _, c := range []struct {
+		in     string
+		ground bool
+	}{{"abc", true}, {"\x1b[3", false}, {"1m", true}, {"\x1b]0;ti", false}, {"tle\x07", true}} {
+		_, _ = s.WriteString(c.in)
+		if s.Ground() != c.ground {
+			t.Errorf("after %q Ground() = %v", c.in, !c.ground)
+		}
+	}
+}
