@@ -10,8 +10,6 @@ import (
 	"reflect"
 	"testing"
 	"time"
-
-	"github.com/charmbracelet/x/vt"
 )
 
 // termState is everything R7 compares.
@@ -93,10 +91,11 @@ func TestR7ChunkedEqualsOneWrite(t *testing.T) {
 	}
 }
 
-// TestFilterMatchesRawEmulator: for streams without string sequences or
-// invalid UTF-8, the filter and the scrollback hand-off change nothing:
-// screen and scrollback equal those of a bare x/vt emulator fed in one write.
-func TestFilterMatchesRawEmulator(t *testing.T) {
+// TestFilterMatchesRawEngine: for streams without string sequences or
+// invalid UTF-8, the filter and the chunking change nothing: screen and
+// scrollback equal those of a bare screen engine fed in one write. (The
+// engine itself is compared with x/vt in ptyhost/screen.)
+func TestFilterMatchesRawEngine(t *testing.T) {
 	t.Parallel()
 	var stream []byte
 	stream = append(stream, plainLinesStream(200<<10)...)
@@ -106,31 +105,10 @@ func TestFilterMatchesRawEmulator(t *testing.T) {
 	stream = append(stream, []byte("\x1b[r\x1b[2J\x1b[H")...)
 	stream = append(stream, buildLogStream(100<<10, 4)...)
 
-	raw := vt.NewEmulator(80, 24)
-	raw.SetScrollbackSize(math.MaxInt32)
-	go func() { _, _ = bytes.NewBuffer(nil).ReadFrom(raw) }()
-	_, _ = raw.Write(stream)
-	var wantSB []string
-	var buf []byte
-	var scratch Line
-	for _, l := range raw.Scrollback().Lines() {
-		buf, _ = encodeStoredLine(buf[:0], l, &scratch)
-		wantSB = append(wantSB, string(buf))
-	}
-	wantScreen := make([]string, 24)
-	for y := range 24 {
-		l := make(Line, 80)
-		fillLineFromEmu(l, raw, y)
-		wantScreen[y] = l.ANSI(80)
-	}
-	closeEmulator(raw)
-
+	wantScreen, wantSB := rawEngineState(stream, 80, 24)
 	term := NewTerminal(80, 24, TerminalOptions{Scrollback: len(wantSB) + 10})
 	_, _ = term.Write(stream)
 	term.Flush()
-	if term.batches < 100 {
-		t.Fatalf("only %d batched scrolls: the fast path is not exercised", term.batches)
-	}
 	got := stateOf(term)
 	if !reflect.DeepEqual(got.Screen, wantScreen) {
 		diffStates(t, got, termState{Screen: wantScreen, Cursor: got.Cursor, Title: got.Title, Scrollback: got.Scrollback, Modes: got.Modes})
@@ -225,32 +203,27 @@ func TestR7ThroughRealSession(t *testing.T) {
 	diffStates(t, stateOf(s.Terminal()), stateOf(ref))
 }
 
-// rawVTState runs stream through a bare x/vt emulator in one write and
+// rawEngineState runs stream through a bare screen engine in one write and
 // renders its screen and scrollback like stateOf does.
-func rawVTState(stream []byte, cols, rows int) (screen, scrollback []string) {
-	raw := vt.NewEmulator(cols, rows)
-	raw.SetScrollbackSize(math.MaxInt32)
-	go func() { _, _ = bytes.NewBuffer(nil).ReadFrom(raw) }()
-	defer closeEmulator(raw)
-	_, _ = raw.Write(stream)
-	var buf []byte
-	var scratch Line
-	for _, l := range raw.Scrollback().Lines() {
-		buf, _ = encodeStoredLine(buf[:0], l, &scratch)
-		scrollback = append(scrollback, string(buf))
+func rawEngineState(stream []byte, cols, rows int) (scr, scrollback []string) {
+	raw := NewTerminal(cols, rows, TerminalOptions{Scrollback: math.MaxInt32})
+	raw.mu.Lock()
+	defer raw.mu.Unlock()
+	_, _ = raw.scr.Write(stream)
+	for i := range raw.scr.ScrollbackLen() {
+		scrollback = append(scrollback, raw.scrollbackLineLocked(i).text)
 	}
-	for y := range rows {
-		l := make(Line, cols)
-		fillLineFromEmu(l, raw, y)
-		screen = append(screen, l.ANSI(cols))
+	for _, l := range raw.snapshotLocked().Lines {
+		scr = append(scr, l.ANSI(cols))
 	}
-	return screen, scrollback
+	return scr, scrollback
 }
 
-// TestBatchingMatchesRawEmulator throws random mixes of plain lines (around
+// TestChunkedMatchesRawEngine throws random mixes of plain lines (around
 // the width limit), styled and wrapped lines, cursor addressing, scroll
-// regions, modes and charsets at both the batching path and a bare emulator.
-func TestBatchingMatchesRawEmulator(t *testing.T) {
+// regions, modes and charsets, in random read sizes, at a Terminal and at a
+// bare engine fed in one write.
+func TestChunkedMatchesRawEngine(t *testing.T) {
 	t.Parallel()
 	seeds := 40
 	if testing.Short() || raceEnabled {
@@ -306,7 +279,7 @@ func TestBatchingMatchesRawEmulator(t *testing.T) {
 			}
 		}
 		stream := b.Bytes()
-		wantScreen, wantSB := rawVTState(stream, cols, rows)
+		wantScreen, wantSB := rawEngineState(stream, cols, rows)
 		term := NewTerminal(cols, rows, TerminalOptions{Scrollback: len(wantSB) + 10})
 		for p := stream; len(p) > 0; {
 			n := min(1+r.IntN(20000), len(p))
@@ -351,7 +324,7 @@ func FuzzBatchMatchesRaw(f *testing.F) {
 			b.WriteString(tokens[int(d)%len(tokens)])
 		}
 		stream := b.Bytes()
-		wantScreen, wantSB := rawVTState(stream, cols, rows)
+		wantScreen, wantSB := rawEngineState(stream, cols, rows)
 		term := NewTerminal(cols, rows, TerminalOptions{Scrollback: len(wantSB) + 1})
 		_, _ = term.Write(stream)
 		term.Flush()

@@ -257,18 +257,3 @@ func TestEventQueueCoalesces(t *testing.T) {
 		t.Fatalf("kinds %v (len %d)", kinds[:4], len(kinds))
 	}
 }
-
-func TestSGRKeepsBackground(t *testing.T) {
-	t.Parallel()
-	for params, want := range map[string]bool{
-		"": true, "0": true, "1;31": true, "38;5;200": true, "4:3": true, "39;22": true,
-		"38;5;44": true, "38;2;1;45;3": true, "58;5;100;1": true, "38;5;42;44": false,
-		"44": false, "49": false, "1;41": false, "48;5;1": false, "38;2;1;45": false,
-		"38;7;44": false, "38:5:44": false, "38:2::1:2:3": true, "48:5:1": false,
-		"103": false, "?1": false, "1 ": false,
-	} {
-		if got := sgrKeepsBackground([]byte(params)); got != want {
-			t.Errorf("sgrKeepsBackground(%q) = %v, want %v", params, got, want)
-		}
-	}
-}

@@ -1,12 +1,8 @@
 package ptyhost
 
 import (
-	"image/color"
 	"strconv"
 	"strings"
-
-	uv "github.com/charmbracelet/ultraviolet"
-	"github.com/charmbracelet/x/ansi"
 )
 
 // Color is a compact terminal colour: the default colour, one of the 256
@@ -49,31 +45,6 @@ func (c Color) RGB() (r, g, b uint8, ok bool) {
 	return uint8(c >> 16), uint8(c >> 8), uint8(c), true
 }
 
-// colorFrom converts the emulator's colour values.
-func colorFrom(c color.Color) Color {
-	switch v := c.(type) {
-	case nil:
-		return DefaultColor
-	case ansi.BasicColor:
-		return IndexedColor(uint8(v))
-	case ansi.IndexedColor:
-		return IndexedColor(uint8(v))
-	case ansi.TrueColor:
-		return RGBColor(uint8(v>>16), uint8(v>>8), uint8(v))
-	case color.RGBA:
-		if v.A == 0 {
-			return DefaultColor
-		}
-		return RGBColor(v.R, v.G, v.B)
-	default:
-		r, g, b, a := c.RGBA()
-		if a == 0 {
-			return DefaultColor
-		}
-		return RGBColor(uint8(r>>8), uint8(g>>8), uint8(b>>8))
-	}
-}
-
 // Attr is a set of text attributes.
 type Attr uint8
 
@@ -110,41 +81,6 @@ type Style struct {
 
 // IsZero reports whether s is the default style.
 func (s Style) IsZero() bool { return s == Style{} }
-
-func styleFrom(s *uv.Style) Style {
-	if s.IsZero() {
-		return Style{}
-	}
-	var a Attr
-	if s.Attrs&uv.AttrBold != 0 {
-		a |= AttrBold
-	}
-	if s.Attrs&uv.AttrFaint != 0 {
-		a |= AttrFaint
-	}
-	if s.Attrs&uv.AttrItalic != 0 {
-		a |= AttrItalic
-	}
-	if s.Attrs&(uv.AttrBlink|uv.AttrRapidBlink) != 0 {
-		a |= AttrBlink
-	}
-	if s.Attrs&uv.AttrReverse != 0 {
-		a |= AttrReverse
-	}
-	if s.Attrs&uv.AttrConceal != 0 {
-		a |= AttrConceal
-	}
-	if s.Attrs&uv.AttrStrikethrough != 0 {
-		a |= AttrStrikethrough
-	}
-	return Style{
-		Fg:             colorFrom(s.Fg),
-		Bg:             colorFrom(s.Bg),
-		UnderlineColor: colorFrom(s.UnderlineColor),
-		Attrs:          a,
-		Underline:      UnderlineStyle(s.Underline),
-	}
-}
 
 // appendColor appends the SGR parameters for c (base 30 for fg, 40 for bg).
 func appendColor(b []byte, c Color, base int) []byte {
@@ -319,69 +255,4 @@ func (s *Screen) PlainText() string {
 		lines = lines[:len(lines)-1]
 	}
 	return strings.Join(lines, "\n")
-}
-
-func fillLineFromUV(dst Line, src uv.Line) {
-	for x := range dst {
-		if x >= len(src) {
-			dst[x] = Cell{Content: " ", Width: 1}
-			continue
-		}
-		c := &src[x]
-		if c.Content == "" && c.Width == 0 {
-			// Either the continuation of a wide cell or a zero cell.
-			if x > 0 && dst[x-1].Width == 2 {
-				dst[x] = Cell{Style: dst[x-1].Style}
-				continue
-			}
-			dst[x] = Cell{Content: " ", Width: 1, Style: styleFrom(&c.Style)}
-			continue
-		}
-		w := c.Width
-		if w < 0 || w > 2 {
-			w = 1
-		}
-		if w == 0 {
-			w = 1 // a zero-width cluster left alone in a cell
-		}
-		dst[x] = Cell{Content: c.Content, Width: w, Style: styleFrom(&c.Style)}
-	}
-	// A wide cell whose continuation fell off the edge, or whose continuation
-	// was overwritten, must not claim two columns.
-	for x := range dst {
-		if dst[x].Width == 2 && (x+1 >= len(dst) || dst[x+1].Width != 0) {
-			dst[x].Width = 1
-			dst[x].Content = " "
-		}
-	}
-}
-
-// encodeStoredLine renders a scrollback row compactly: SGR + text, no
-// padding, trailing default blanks trimmed. It returns the text and its width.
-// scratch is reused between calls to avoid an allocation per row.
-func encodeStoredLine(buf []byte, src uv.Line, scratch *Line) ([]byte, int) {
-	n := len(src)
-	for n > 0 {
-		c := &src[n-1]
-		if (c.Content == " " || c.Content == "") && c.Style.IsZero() && c.Link.IsZero() {
-			n--
-			continue
-		}
-		break
-	}
-	if cap(*scratch) < n {
-		*scratch = make(Line, n)
-	}
-	l := (*scratch)[:n]
-	fillLineFromUV(l, src[:n])
-	w := 0
-	for i := 0; i < len(l); {
-		step := l[i].Width
-		if step < 1 {
-			step = 1
-		}
-		w += step
-		i += step
-	}
-	return l.appendANSI(buf, w), w
 }
