@@ -542,17 +542,14 @@ func (s *Session) enqueue(p []byte, user bool) error {
 	default:
 	}
 	s.inMu.Lock()
-	if s.inBytes+len(p) > maxInputQueue {
-		s.inMu.Unlock()
+	full := s.inBytes+len(p) > maxInputQueue
+	s.inMu.Unlock()
+	if full {
 		return ErrInputFull
 	}
-	s.inQ = append(s.inQ, append([]byte(nil), p...))
-	s.inBytes += len(p)
-	s.inMu.Unlock()
-	select {
-	case s.inWake <- struct{}{}:
-	default:
-	}
+	// Stamp user input before the writer can send it: the child's answer
+	// (a bell, a notification) must not be counted and then wiped by a
+	// stamp that lands after it.
 	if user {
 		// Whatever question is on screen now is being answered.
 		answered := map[int]string{}
@@ -566,6 +563,18 @@ func (s *Session) enqueue(p []byte, user bool) error {
 		s.act.Bells = 0
 		s.act.Notifications = 0
 		s.stMu.Unlock()
+	}
+	s.inMu.Lock()
+	if s.inBytes+len(p) > maxInputQueue {
+		s.inMu.Unlock()
+		return ErrInputFull
+	}
+	s.inQ = append(s.inQ, append([]byte(nil), p...))
+	s.inBytes += len(p)
+	s.inMu.Unlock()
+	select {
+	case s.inWake <- struct{}{}:
+	default:
 	}
 	return nil
 }
