@@ -126,8 +126,10 @@ func newTmux(b *testing.B) *tmuxServer {
 	t := &tmuxServer{b: b, sock: fmt.Sprintf("gt-screen-bench-%d-%d", os.Getpid(), time.Now().UnixNano())}
 	t.run("-f", "/dev/null", "new-session", "-d", "-x", "80", "-y", "24", "sleep 100000")
 	t.run("set-option", "-g", "history-limit", "10000")
+	sockPath := t.run("display-message", "-p", "#{socket_path}")
 	b.Cleanup(func() {
 		_ = exec.Command("tmux", "-L", t.sock, "kill-server").Run()
+		_ = os.Remove(sockPath)
 	})
 	return t
 }
