@@ -398,14 +398,7 @@ func (t *Terminal) appendRowLocked(dst []Cell, y int) []Cell {
 
 // cellFrom converts an engine cell (the same encodings).
 func cellFrom(c screen.Cell) Cell {
-	return Cell{Content: c.Content, Width: c.Width, Style: styleFromScreen(c.Style)}
-}
-
-func styleFromScreen(s screen.Style) Style {
-	return Style{
-		Fg: Color(s.Fg), Bg: Color(s.Bg), UnderlineColor: Color(s.UnderlineColor),
-		Attrs: Attr(s.Attrs), Underline: UnderlineStyle(s.Underline),
-	}
+	return Cell{Content: c.Content, Width: c.Width, Style: c.Style}
 }
 
 // ScrollbackLen returns the number of rows in the scrollback.

@@ -210,8 +210,13 @@ func applySGR(pen *Style, params ansi.Params) {
 }
 
 // appendColor appends the SGR parameters for c (base 30 for fg, 40 for bg,
-// 58 for the underline colour).
+// 58 for the underline colour, which has only the extended 58;5;n and
+// 58;2;r;g;b forms).
 func appendColor(b []byte, c Color, base int) []byte {
+	ext := base + 8 // 38, 48
+	if base == 58 {
+		ext = 58
+	}
 	if i, ok := c.Index(); ok {
 		switch {
 		case i < 8 && base != 58:
@@ -219,13 +224,13 @@ func appendColor(b []byte, c Color, base int) []byte {
 		case i < 16 && base != 58:
 			return strconv.AppendInt(append(b, ';'), int64(base+60+int(i)-8), 10)
 		default:
-			b = strconv.AppendInt(append(b, ';'), int64(base+8), 10)
+			b = strconv.AppendInt(append(b, ';'), int64(ext), 10)
 			b = append(b, ";5;"...)
 			return strconv.AppendInt(b, int64(i), 10)
 		}
 	}
 	if r, g, bl, ok := c.RGB(); ok {
-		b = strconv.AppendInt(append(b, ';'), int64(base+8), 10)
+		b = strconv.AppendInt(append(b, ';'), int64(ext), 10)
 		b = append(b, ";2;"...)
 		b = strconv.AppendInt(b, int64(r), 10)
 		b = append(b, ';')
