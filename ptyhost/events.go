@@ -13,7 +13,8 @@ type EventKind uint8
 // Event kinds.
 const (
 	// EventOutput: the application printed something (coalesced: one pending
-	// at a time, carrying the latest time).
+	// at a time, carrying the latest time, and at most one every 250 ms;
+	// Session.Changed signals every change).
 	EventOutput EventKind = iota + 1
 	// EventTitle: the OSC 0/2 title changed (coalesced to the latest).
 	EventTitle

@@ -15,7 +15,20 @@ import (
 //	         line prints "submitted: <line>".
 //	hexdump: enables SGR mouse and bracketed paste, prints "ready", then
 //	         prints each input read as `got "<quoted>"`.
+//	ticker:  prints "tick N" lines, one every 2 ms, N from 1 to
+//	         PTYHOST_TICKS, then "end".
 func runHelper(name string) int {
+	if name == "ticker" {
+		n, _ := strconv.Atoi(os.Getenv("PTYHOST_TICKS"))
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for i := 1; i <= n; i++ {
+			<-tick.C
+			fmt.Printf("tick %d\n", i)
+		}
+		fmt.Print("end\n")
+		return 0
+	}
 	c := exec.Command("stty", "raw", "-echo")
 	c.Stdin = os.Stdin // stty works on the terminal on its stdin
 	if err := c.Run(); err != nil {

@@ -45,7 +45,49 @@ const (
 	// exitDrain bounds how long the exit event waits for the reader to
 	// collect output written just before the process ended.
 	exitDrain = 500 * time.Millisecond
+	// batchFrame is the frame grid on which a streaming session reads: when
+	// small reads follow each other closer than this, the reader waits for
+	// the next frame boundary so one read (and one wake-up, shared by every
+	// streaming session) collects what arrived meanwhile. The TUI redraws at
+	// this rate anyway.
+	batchFrame = time.Second / 60
+	// batchSmallRead is the largest read that counts as "small": a bigger
+	// one means the child writes faster than a frame of PTY buffer holds,
+	// and the reader drains without waiting.
+	batchSmallRead = 1 << 10
+	// outputEventEvery spaces EventOutput events: a consumer that must see
+	// every change uses Changed; Activity().LastOutput is always exact.
+	outputEventEvery = 250 * time.Millisecond
 )
+
+// frameEpoch anchors the shared frame grid: every streaming session wakes
+// on the same boundaries, so one thread wake-up serves them all.
+var frameEpoch = time.Now()
+
+// readPacer decides when the reader goes back to the PTY.
+type readPacer struct {
+	last  time.Time // when the previous read returned
+	small int       // how many small reads in a row, up to this one
+}
+
+// next is when to read again after a read of n bytes returned at now: the
+// next frame boundary when small reads keep coming less than two frames
+// apart (a child printing lines), else at once (zero time): a keystroke's
+// echo, or a child that fills whole reads (the odd short read among them
+// included), goes on without delay.
+func (p *readPacer) next(n int, now time.Time) time.Time {
+	near := !p.last.IsZero() && now.Sub(p.last) < 2*batchFrame
+	p.last = now
+	if n >= batchSmallRead || !near {
+		p.small = 0
+		return time.Time{}
+	}
+	p.small++
+	if p.small < 3 {
+		return time.Time{}
+	}
+	return now.Add(batchFrame - now.Sub(frameEpoch)%batchFrame)
+}
 
 // Spec describes the process to run in a session.
 type Spec struct {
@@ -113,15 +155,17 @@ type Session struct {
 	inWake  chan struct{}
 
 	// Events and activity, guarded by stMu.
-	stMu     sync.Mutex
-	act      Activity
-	evq      eventQueue
-	evWake   chan struct{}
-	events   chan Event
-	changed  chan struct{}
-	reaped   bool
-	exit     ExitStatus
-	exitDone bool
+	stMu sync.Mutex
+	act  Activity
+	evq  eventQueue
+	// lastOutputEvent is when the last EventOutput was queued.
+	lastOutputEvent time.Time
+	evWake          chan struct{}
+	events          chan Event
+	changed         chan struct{}
+	reaped          bool
+	exit            ExitStatus
+	exitDone        bool
 	// answered holds the question lines on screen at the last input, by
 	// absolute line (scrollback length + row): see maskAnswered.
 	answered map[int]string
@@ -627,9 +671,11 @@ func (s *Session) readLoop() {
 	buf := make([]byte, readBufSize)
 	deadline := false
 	record := s.spec.Record
+	var pacer readPacer
 	for {
 		n, err := s.master.Read(buf)
 		if n > 0 {
+			resume := pacer.next(n, time.Now())
 			if record != nil {
 				if _, werr := record.Write(buf[:n]); werr != nil {
 					s.log.Warn("ptyhost: recording stopped", "pid", s.pid, "err", werr)
@@ -650,6 +696,9 @@ func (s *Session) readLoop() {
 				deadline = false
 			}
 			s.notifyChanged()
+			if !resume.IsZero() && !deadline && err == nil {
+				time.Sleep(time.Until(resume))
+			}
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -674,7 +723,11 @@ func (s *Session) output(p []byte) {
 	defer s.stMu.Unlock()
 	s.act.LastOutput = now
 	s.act.OutputCount++
-	s.evq.push(Event{Kind: EventOutput, Time: now})
+	queued := len(s.evq.q)
+	if now.Sub(s.lastOutputEvent) >= outputEventEvery {
+		s.lastOutputEvent = now
+		s.evq.push(Event{Kind: EventOutput, Time: now})
+	}
 	if sig.titleSet {
 		s.evq.push(Event{Kind: EventTitle, Time: now, Title: sig.title, TitleState: ClassifyTitle(sig.title)})
 	}
@@ -687,7 +740,9 @@ func (s *Session) output(p []byte) {
 		s.act.LastNotification = n
 		s.evq.push(Event{Kind: EventNotification, Time: now, Notification: n})
 	}
-	s.wakeDispatcher()
+	if len(s.evq.q) != queued || sig.bells > 0 || sig.titleSet {
+		s.wakeDispatcher()
+	}
 }
 
 func (s *Session) wakeDispatcher() {

@@ -58,7 +58,7 @@ func (h *Host) updateStates(prev map[string]models.AgentState) {
 			sig.Since = hooked[0].UpdatedAt
 		}
 		h.mu.Lock()
-		exited, exit, failed := e.exited, e.exit, e.nudgeFailed
+		exited, exit, failedAt := e.exited, e.exit, e.nudgeFailedAt
 		h.mu.Unlock()
 		reason := ""
 		if exited {
@@ -66,6 +66,7 @@ func (h *Host) updateStates(prev map[string]models.AgentState) {
 		} else if e.sess != nil {
 			act := e.sess.Activity()
 			sig.LastOutput = act.LastOutput
+			failed := !failedAt.IsZero() && !act.LastOutput.After(failedAt)
 			sig.Notified = act.NotifiedSinceInput()
 			w, why := e.sess.Waiting(e.rt.ReadyPrompt, sig.Hooked, th.WaitingQuiet)
 			sig.HostWaiting = w || failed

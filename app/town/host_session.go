@@ -49,7 +49,9 @@ type hostEntry struct {
 	stopping       stopReason
 	state          AgentStateResult
 	stateKnown     bool
-	nudgeFailed    bool
+	// nudgeFailedAt is when typed text was last found unsubmitted; output
+	// after it clears the mark (zero: none).
+	nudgeFailedAt time.Time
 
 	beaconCh   chan struct{} // closed once the beacon was delivered (or none is due)
 	beaconOnce sync.Once
@@ -362,15 +364,14 @@ func (h *Host) beaconDelivered(ctx context.Context, e *hostEntry) {
 // nudgeFailed records text that was typed but never submitted (spec §5.9).
 func (h *Host) nudgeFailed(e *hostEntry, text string) {
 	h.mu.Lock()
-	e.nudgeFailed = true
+	e.nudgeFailedAt = time.Now()
 	h.mu.Unlock()
 	_ = eventlog.Emit(h.town.Root, eventlog.SourceHost, "nudge_failed", SenderHost,
 		map[string]string{"to": e.addr.String(), "message": text}, models.VisibilityBoth)
 }
 
-// watch drains the session's events: output clears a failed-nudge mark and
-// notifies the UI; the exit is recorded, logged as session_end and passed
-// on (must-deliver).
+// watch drains the session's events: a screen change notifies the UI; the
+// exit is recorded, logged as session_end and passed on (must-deliver).
 func (h *Host) watch(ctx context.Context, e *hostEntry) {
 	defer close(e.done)
 	key := e.addr.String()
@@ -385,12 +386,7 @@ func (h *Host) watch(ctx context.Context, e *hostEntry) {
 				h.sessionExited(e, e.sess.ExitStatus())
 				return
 			}
-			switch ev.Kind {
-			case ptyhost.EventOutput:
-				h.mu.Lock()
-				e.nudgeFailed = false
-				h.mu.Unlock()
-			case ptyhost.EventExit:
+			if ev.Kind == ptyhost.EventExit {
 				h.sessionExited(e, ev.Exit)
 				return
 			}
