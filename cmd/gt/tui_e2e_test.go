@@ -17,12 +17,12 @@ import (
 // tmuxHarness drives the real gt binary in a private tmux server, as a new
 // user would, and reads the screen with capture-pane.
 type tmuxHarness struct {
-	t    *testing.T
+	t    testing.TB
 	sock string
 	env  []string
 }
 
-func newTmux(t *testing.T) *tmuxHarness {
+func newTmux(t testing.TB) *tmuxHarness {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end TUI test (tmux) skipped in -short mode")
@@ -32,20 +32,33 @@ func newTmux(t *testing.T) *tmuxHarness {
 	}
 	h := &tmuxHarness{t: t, sock: fmt.Sprintf("gt-test-%d", rand.Int64()),
 		env: append(cleanEnv(), "TERM=xterm-256color", "PATH="+binDir(t)+string(os.PathListSeparator)+os.Getenv("PATH"))}
-	t.Cleanup(func() { _ = h.cmd("kill-server") })
+	t.Cleanup(func() {
+		_ = h.cmd("kill-server")
+		tmpdir := os.Getenv("TMUX_TMPDIR")
+		if tmpdir == "" {
+			tmpdir = "/tmp"
+		}
+		_ = os.Remove(filepath.Join(tmpdir, fmt.Sprintf("tmux-%d", os.Getuid()), h.sock))
+	})
 	return h
 }
 
 func (h *tmuxHarness) cmd(args ...string) error {
+	_, err := h.output(args...)
+	return err
+}
+
+// output runs a tmux command and returns its output, trimmed.
+func (h *tmuxHarness) output(args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c := exec.CommandContext(ctx, "tmux", append([]string{"-L", h.sock, "-f", "/dev/null"}, args...)...)
 	c.Env = h.env
 	out, err := c.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("tmux %s: %v: %s", strings.Join(args, " "), err, out)
+		return "", fmt.Errorf("tmux %s: %v: %s", strings.Join(args, " "), err, out)
 	}
-	return nil
+	return strings.TrimSpace(string(out)), nil
 }
 
 func (h *tmuxHarness) capture() string {
