@@ -49,7 +49,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
 
 bench-pane:
-	$(GO) test -run '^$$' -bench Pane -benchmem -timeout 30m ./ptyhost/...
+	$(GO) test -run '^$$' -bench Pane -benchmem -timeout 30m ./ptyhost/... ./cmd/gt/
 
 golden:
 	$(GO) test ./views/... ./app/... -update
