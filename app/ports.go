@@ -16,6 +16,10 @@ import (
 // Terminal is an agent's PTY session as the TUI uses it. *ptyhost.Session
 // satisfies it.
 type Terminal interface {
+	// RenderRows appends visible rows [from, to) rendered width cells wide;
+	// unchanged rows come from the terminal's memo.
+	RenderRows(dst []string, from, to, width int) []string
+	Size() (cols, rows int)
 	Snapshot() *ptyhost.Screen
 	Scrollback(from, to int) []ptyhost.ScrollbackLine
 	ScrollbackLen() int

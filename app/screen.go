@@ -6,16 +6,9 @@ import "strings"
 // by the live screen, each rendered exactly as wide as the pane asks.
 type termScreen struct{ t Terminal }
 
-// sizer is implemented by terminals that know their size cheaply
-// (*ptyhost.Session); others are measured with a snapshot.
-type sizer interface{ Size() (int, int) }
-
 func (s termScreen) rows() int {
-	if z, ok := s.t.(sizer); ok {
-		_, r := z.Size()
-		return r
-	}
-	return s.t.Snapshot().Rows
+	_, r := s.t.Size()
+	return r
 }
 
 func (s termScreen) Len() int { return s.t.ScrollbackLen() + s.rows() }
@@ -35,10 +28,8 @@ func (s termScreen) Render(from, n, width int) []string {
 		}
 	}
 	if len(out) < n {
-		snap := s.t.Snapshot()
-		for i := max(from-sb, 0); i < len(snap.Lines) && len(out) < n; i++ {
-			out = append(out, snap.Lines[i].ANSI(width))
-		}
+		y := max(from-sb, 0)
+		out = s.t.RenderRows(out, y, y+n-len(out), width)
 	}
 	return out
 }

@@ -53,14 +53,11 @@ func RGBColor(r, g, b uint8) Color { return screen.RGBColor(r, g, b) }
 
 // Cell is one cell of a rendered screen. A wide character occupies its cell
 // (Width 2) and the next one, which has Width 0 and empty Content.
-type Cell struct {
-	Content string
-	Width   int
-	Style   Style
-}
+type Cell = screen.Cell
 
 // Line is one screen row: exactly as many cells as the screen has columns.
-type Line []Cell
+// ANSI renders it exactly width cells wide; Plain gives its text.
+type Line = screen.Line
 
 // Cursor is the emulator's cursor.
 type Cursor struct {
@@ -78,73 +75,12 @@ type Screen struct {
 	Title      string
 }
 
-// ANSI renders the line as text with SGR styling, exactly width cells wide
-// (truncated or padded with default-style spaces), ending in the default style.
-func (l Line) ANSI(width int) string {
-	var b []byte
-	b = l.appendANSI(b, width)
-	return string(b)
-}
-
-func (l Line) appendANSI(b []byte, width int) []byte {
-	cur := Style{}
-	x := 0
-	for i := 0; i < len(l) && x < width; {
-		c := l[i]
-		w := c.Width
-		content := c.Content
-		if w <= 0 || content == "" {
-			// A lone continuation or an empty cell still takes one column.
-			w, content = 1, " "
-		}
-		if x+w > width {
-			// A wide character cut by the right edge shows as blanks.
-			content = strings.Repeat(" ", width-x)
-			w = width - x
-		}
-		if c.Style != cur {
-			b = c.Style.AppendSGR(b)
-			cur = c.Style
-		}
-		b = append(b, content...)
-		x += w
-		step := c.Width
-		if step < 1 {
-			step = 1
-		}
-		i += step
-	}
-	if !cur.IsZero() {
-		b = append(b, "\x1b[m"...)
-	}
-	for ; x < width; x++ {
-		b = append(b, ' ')
-	}
-	return b
-}
-
-// Plain returns the line's text without styling, trailing blanks trimmed.
-func (l Line) Plain() string {
-	var sb strings.Builder
-	for i := 0; i < len(l); {
-		c := l[i]
-		if c.Width <= 0 || c.Content == "" {
-			sb.WriteByte(' ')
-			i++
-			continue
-		}
-		sb.WriteString(c.Content)
-		i += c.Width
-	}
-	return strings.TrimRight(sb.String(), " ")
-}
-
 // ANSILines renders every row padded to exactly Cols cells.
 func (s *Screen) ANSILines() []string {
 	out := make([]string, len(s.Lines))
 	var buf []byte
 	for i, l := range s.Lines {
-		buf = l.appendANSI(buf[:0], s.Cols)
+		buf = l.AppendANSI(buf[:0], s.Cols)
 		out[i] = string(buf)
 	}
 	return out

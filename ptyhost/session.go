@@ -447,6 +447,12 @@ func (s *Session) Title() string { return s.term.Title() }
 // CursorPosition returns the cursor cell and visibility.
 func (s *Session) CursorPosition() Cursor { return s.term.CursorPosition() }
 
+// RenderRows appends visible rows [from, to) rendered width cells wide
+// (see Terminal.RenderRows).
+func (s *Session) RenderRows(dst []string, from, to, width int) []string {
+	return s.term.RenderRows(dst, from, to, width)
+}
+
 // Snapshot copies the visible screen for rendering.
 func (s *Session) Snapshot() *Screen { return s.term.Snapshot() }
 

@@ -113,6 +113,7 @@ type Terminal struct {
 
 	lineBuf []Cell // scratch for snapshots and scrollback rendering
 	sgrBuf  []byte
+	rowMemo rowMemo
 
 	replies func([]byte)
 	log     *slog.Logger
@@ -368,6 +369,44 @@ func (t *Terminal) DirtyRows(dst []int, since uint64) []int {
 	return t.scr.DirtyRows(dst, since)
 }
 
+// rowMemo keeps the last rendering of each visible row with the row's
+// generation, valid for one screen, size, buffer (main or alt) and width.
+type rowMemo struct {
+	scr               *screen.Screen
+	cols, rows, width int
+	alt               bool
+	gen               []uint64
+	text              []string
+	ok                []bool
+}
+
+// RenderRows appends the visible rows [from, to) (clamped to the screen)
+// rendered with SGR styling, each exactly width cells wide (cut or padded
+// with default blanks) and ending in the default style. A row that has not
+// changed since the previous call with the same width comes from a memo, so
+// a renderer pays only for the rows that changed; no Cell is built.
+func (t *Terminal) RenderRows(dst []string, from, to, width int) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	from, to = max(from, 0), min(to, t.rows)
+	if width <= 0 || from >= to {
+		return dst
+	}
+	m := &t.rowMemo
+	if alt := t.scr.AltScreen(); m.scr != t.scr || m.cols != t.cols || m.rows != t.rows || m.width != width || m.alt != alt {
+		*m = rowMemo{scr: t.scr, cols: t.cols, rows: t.rows, width: width, alt: alt,
+			gen: make([]uint64, t.rows), text: make([]string, t.rows), ok: make([]bool, t.rows)}
+	}
+	for y := from; y < to; y++ {
+		if g := t.scr.RowGeneration(y); !m.ok[y] || m.gen[y] != g {
+			t.sgrBuf = t.scr.AppendRowANSI(t.sgrBuf[:0], y, width)
+			m.text[y], m.gen[y], m.ok[y] = string(t.sgrBuf), g, true
+		}
+		dst = append(dst, m.text[y])
+	}
+	return dst
+}
+
 // Snapshot copies the visible grid.
 func (t *Terminal) Snapshot() *Screen {
 	t.mu.Lock()
@@ -391,14 +430,9 @@ func (t *Terminal) snapshotLocked() *Screen {
 // appendRowLocked appends visible row y as exactly t.cols Cells.
 func (t *Terminal) appendRowLocked(dst []Cell, y int) []Cell {
 	for x := range t.cols {
-		dst = append(dst, cellFrom(t.scr.CellAt(x, y)))
+		dst = append(dst, t.scr.CellAt(x, y))
 	}
 	return dst
-}
-
-// cellFrom converts an engine cell (the same encodings).
-func cellFrom(c screen.Cell) Cell {
-	return Cell{Content: c.Content, Width: c.Width, Style: c.Style}
 }
 
 // ScrollbackLen returns the number of rows in the scrollback.
@@ -426,23 +460,20 @@ func (t *Terminal) Scrollback(from, to int) []ScrollbackLine {
 // scrollbackLineLocked renders scrollback row i compactly: SGR + text, no
 // padding, trailing default blanks trimmed.
 func (t *Terminal) scrollbackLineLocked(i int) ScrollbackLine {
-	sl := t.scr.AppendScrollbackLine(nil, i)
+	sl := t.scr.AppendScrollbackLine(t.lineBuf[:0], i)
+	t.lineBuf = sl
 	n := len(sl)
 	for n > 0 && (sl[n-1].Content == " " || sl[n-1].Content == "") && sl[n-1].Style.IsZero() {
 		n--
 	}
-	l := t.lineBuf[:0]
-	for _, c := range sl[:n] {
-		l = append(l, cellFrom(c))
-	}
-	t.lineBuf = l
+	l := sl[:n]
 	w := 0
 	for i := 0; i < len(l); {
 		step := max(l[i].Width, 1)
 		w += step
 		i += step
 	}
-	t.sgrBuf = Line(l).appendANSI(t.sgrBuf[:0], w)
+	t.sgrBuf = l.AppendANSI(t.sgrBuf[:0], w)
 	return ScrollbackLine{text: string(t.sgrBuf), width: w}
 }
 

@@ -135,7 +135,7 @@ func encodeStoredLine(buf []byte, src uv.Line, scratch *Line) ([]byte, int) {
 		w += step
 		i += step
 	}
-	return l.appendANSI(buf, w), w
+	return l.AppendANSI(buf, w), w
 }
 
 // fillLineFromEmu copies row y of the emulator's active screen into dst.
