@@ -4,6 +4,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
+// TerminalName is how the engine answers XTVERSION (CSI > q).
+const TerminalName = "gt"
+
 // handleCsi runs a CSI sequence.
 func (s *Screen) handleCsi(cmd ansi.Cmd, params ansi.Params) {
 	s.flushGrapheme()
@@ -17,8 +20,12 @@ func (s *Screen) handleCsi(cmd ansi.Cmd, params ansi.Params) {
 		s.handleDECCsi(cmd, params)
 		return
 	case '>':
-		if cmd.Final() == 'c' && cmd.Intermediate() == 0 && param(0, 0) == 0 {
+		switch {
+		case cmd.Intermediate() != 0 || param(0, 0) != 0:
+		case cmd.Final() == 'c': // DA2
 			s.sendReply(ansi.SecondaryDeviceAttributes(1, 10, 0))
+		case cmd.Final() == 'q': // XTVERSION
+			s.sendReply("\x1bP>|" + TerminalName + "\x1b\\")
 		}
 		return
 	case 0:

@@ -168,6 +168,25 @@ func TestRepliesAndBell(t *testing.T) {
 	}
 }
 
+func TestVersionAndAttributeQueries(t *testing.T) {
+	tests := []struct{ query, want string }{
+		{"\x1b[>q", "\x1bP>|gt\x1b\\"},
+		{"\x1b[>0q", "\x1bP>|gt\x1b\\"},
+		{"\x1b[>1q", ""},
+		{"\x1b[>c", "\x1b[>1;10;0c"},
+		{"\x1b[>0c", "\x1b[>1;10;0c"},
+		{"\x1b[>1c", ""},
+	}
+	for _, tt := range tests {
+		var got string
+		s := New(10, 3, Options{Reply: func(p []byte) { got += string(p) }})
+		_, _ = s.WriteString(tt.query)
+		if got != tt.want {
+			t.Errorf("%q: replied %q, want %q", tt.query, got, tt.want)
+		}
+	}
+}
+
 func TestAppendRowANSI(t *testing.T) {
 	s := New(6, 1, Options{})
 	_, _ = s.WriteString("\x1b[1mb\x1b[m世x")
