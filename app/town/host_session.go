@@ -375,7 +375,11 @@ func (h *Host) nudgeFailed(e *hostEntry, text string) {
 func (h *Host) watch(ctx context.Context, e *hostEntry) {
 	defer close(e.done)
 	key := e.addr.String()
-	changed := e.sess.Changed()
+	// Only a TUI redraws panes: a headless host does not wake per output.
+	var changed <-chan struct{}
+	if h.updates.active {
+		changed = e.sess.Changed()
+	}
 	events := e.sess.Events()
 	for {
 		select {
