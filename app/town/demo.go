@@ -143,7 +143,7 @@ func CreateDemoTown(ctx context.Context, o DemoOptions) (*DemoTown, error) {
 		return nil, err
 	}
 	for _, id := range dt.Beads {
-		if _, err := t.Sling(ctx, SlingOptions{Args: []string{id, DemoRig}, Actor: overseer, Cwd: t.Root, Out: out}); err != nil {
+		if _, err := t.Sling(ctx, SlingOptions{Args: []string{id, DemoRig}, Actor: overseer, Cwd: t.Root, Out: out, NoHostHint: true}); err != nil {
 			return nil, fmt.Errorf("sling %s: %w", id, err)
 		}
 	}

@@ -44,6 +44,9 @@ type SlingOptions struct {
 	HookOnly bool
 	// Out receives the progress lines of spec §6.3 (nil: discarded).
 	Out io.Writer
+	// NoHostHint leaves out the "No gt host running" line: the caller
+	// starts or explains the host itself (gt demo).
+	NoHostHint bool
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
@@ -1007,6 +1010,9 @@ func (t *Town) finishSling(ctx context.Context, o SlingOptions, res *SlingResult
 		return
 	}
 	if !res.Hosted {
+		if o.NoHostHint {
+			return
+		}
 		fmt.Fprintf(out, "⏸ No gt host running: the work is hooked and starts when you run gt in %s\n", t.Root)
 		return
 	}

@@ -124,6 +124,7 @@ func newDemoCommand(e *env) *cobra.Command {
 				return err
 			}
 			if noTUI {
+				fmt.Fprintf(e.stderr, "⏸ The work is hooked: run gt (or gt host) in %s to start the agents\n", dt.Town.Root)
 				fmt.Fprintln(e.stdout, dt.Town.Root)
 				return nil
 			}
