@@ -376,6 +376,7 @@ func (s *Screen) setAltScreen(on bool) {
 		}
 		s.setCursor(0, 0)
 	} else {
+		s.leaveAltScreen()
 		s.cur = &s.bufs[0]
 		s.alt = false
 	}

@@ -244,7 +244,9 @@ func (s *Screen) pushScrollback(r *row) {
 	if s.sb.max == 0 {
 		return
 	}
-	s.sb.push(s.encodeRow(r.cells))
+	l := s.encodeRow(r.cells)
+	l.wrapped = r.wrapped
+	s.sb.push(l)
 }
 
 // handleEsc runs an ESC sequence.

@@ -95,6 +95,12 @@ func (s *Screen) AppendScrollbackLine(dst Line, i int) Line {
 	return s.sb.at(i).decode(dst, s.cols)
 }
 
+// ScrollbackWrapped reports whether scrollback row i (0 = the oldest)
+// continues on the next row (it ended in an automatic wrap).
+func (s *Screen) ScrollbackWrapped(i int) bool {
+	return i >= 0 && i < s.sb.len() && s.sb.at(i).wrapped
+}
+
 // ScrollbackText returns scrollback row i's text, trailing blanks trimmed.
 func (s *Screen) ScrollbackText(i int) string {
 	if i < 0 || i >= s.sb.len() {
@@ -202,25 +208,43 @@ func (l Line) Plain() string {
 	return strings.TrimRight(sb.String(), " ")
 }
 
-// Resize changes the grid size (each at least 1). Rows keep their content
-// from the top, cut or padded at the right and bottom (no reflow, as x/vt);
-// margins and tab stops reset and the cursor is clamped.
+// Resize changes the grid size (each at least 1). Without
+// Options.Reflow, rows keep their content from the top, cut or padded at
+// the right and bottom (no reflow, as x/vt). With it, a width change
+// rewraps the main screen and its scrollback (reflow.go); a height-only
+// change and the alternate screen are cut or padded. Margins and tab stops
+// reset and the cursor is clamped.
 func (s *Screen) Resize(cols, rows int) {
 	cols, rows = max(cols, 1), max(rows, 1)
 	if cols == s.cols && rows == s.rows {
 		return
 	}
 	s.flushGrapheme()
-	if s.pending && s.cur.cur.x < cols-1 {
+	// With the alternate screen active the main screen is reflowed when
+	// the application leaves it (leaveAltScreen); until then it is cut or
+	// padded like the alternate one.
+	reflow := s.reflow && cols != s.cols && !s.alt
+	if s.reflow && s.alt && s.deferred == nil && (cols != s.cols || rows != s.rows) {
+		s.deferred = &deferredMain{buf: s.bufs[0], cols: s.cols, rows: s.rows}
+	}
+	pending := false
+	if reflow {
+		pending = s.reflowMain(&s.bufs[0], s.cols, s.rows, cols, rows, s.pending) && s.modes.autoWrap
+	}
+	if s.pending && s.cur.cur.x < cols-1 && !reflow {
 		s.pending = false
 		s.cur.cur.x++
 	}
 	for i := range s.bufs {
+		if i == 0 && reflow {
+			continue
+		}
 		s.bufs[i] = resizeBuffer(&s.bufs[i], cols, rows)
 	}
 	s.cols, s.rows = cols, rows
 	s.resetTabs()
 	s.setCursor(s.cur.cur.x, s.cur.cur.y)
+	s.pending = pending
 	s.touchAll()
 }
 

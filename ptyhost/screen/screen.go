@@ -63,6 +63,12 @@ type Options struct {
 	Reply func([]byte)
 	// Bell is called for each BEL; nil ignores it.
 	Bell func()
+	// Reflow rewraps soft-wrapped lines of the main screen and the
+	// scrollback when the width changes (as tmux does), instead of cutting
+	// or padding rows (as x/vt does). The alternate screen is never
+	// reflowed; the main screen behind it is, when the application leaves
+	// it (as tmux does).
+	Reflow bool
 }
 
 // Screen is a terminal screen engine. The zero value is not usable; call
@@ -97,6 +103,10 @@ type Screen struct {
 	sb       scrollback
 	reply    func([]byte)
 	bell     func()
+	reflow   bool
+	// deferred is the main screen waiting to be reflowed when the
+	// alternate screen is left (reflow.go).
+	deferred *deferredMain
 	replyBuf []byte
 	// dynColors are the OSC 10/11/12 colours (nil: the default).
 	dynColors [3]color.Color
@@ -159,6 +169,7 @@ func New(cols, rows int, opts Options) *Screen {
 		parser:     ansi.NewParser(),
 		reply:      opts.Reply,
 		bell:       opts.Bell,
+		reflow:     opts.Reflow,
 	}
 	n := opts.Scrollback
 	if n == 0 {
@@ -188,6 +199,7 @@ func (s *Screen) reset() {
 	s.bufs[1] = newBuffer(s.cols, s.rows)
 	s.cur = &s.bufs[0]
 	s.alt = false
+	s.deferred = nil
 	s.modes = modeSet{autoWrap: true}
 	s.otherDEC = nil
 	s.pending = false
@@ -455,9 +467,13 @@ func (s *Screen) compactTables() {
 	s.styleIdx = map[Style]uint16{{}: 0}
 	s.clusters = nil
 	s.clusterIdx = map[string]uint32{}
-	for bi := range s.bufs {
-		for ri := range s.bufs[bi].rows {
-			cells := s.bufs[bi].rows[ri].cells
+	bufs := []*buffer{&s.bufs[0], &s.bufs[1]}
+	if s.deferred != nil {
+		bufs = append(bufs, &s.deferred.buf)
+	}
+	for _, b := range bufs {
+		for ri := range b.rows {
+			cells := b.rows[ri].cells
 			for i := range cells {
 				c := &cells[i]
 				if int(c.style) < len(oldStyles) {

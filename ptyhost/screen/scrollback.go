@@ -17,6 +17,10 @@ type sbLine struct {
 	nRuns   uint16
 	// cellLens says per-cell lengths follow the runs.
 	cellLens bool
+	// wrapped says the row ended in an automatic wrap: its logical line
+	// continues on the next row (what reflow joins). It fits in the
+	// header's padding, so a line costs no more.
+	wrapped bool
 }
 
 // Packed layout sizes.
@@ -88,9 +92,12 @@ func (r *scrollback) store(parts ...[]byte) string {
 	return unsafe.String(&r.arena[off], n)
 }
 
-// encodeRow turns grid cells into a scrollback line.
-func (s *Screen) encodeRow(c []cell) sbLine {
-	sb := &s.sb
+// encodeRow turns grid cells into a scrollback line in the scrollback's
+// arena.
+func (s *Screen) encodeRow(c []cell) sbLine { return s.encodeRowTo(&s.sb, c) }
+
+// encodeRowTo is encodeRow into sb's arena.
+func (s *Screen) encodeRowTo(sb *scrollback, c []cell) sbLine {
 	end := len(c)
 	for end > 0 && c[end-1].ch == 0 && c[end-1].kind == kindNarrow && c[end-1].style == 0 {
 		end--
@@ -156,7 +163,9 @@ func (s *Screen) encodeRow(c []cell) sbLine {
 			cells = binary.LittleEndian.AppendUint16(cells, w)
 		}
 	}
-	if cur != 0 && end < len(c) {
+	if cur != 0 {
+		// Back to the default after the text, even for a full row: the
+		// line may be decoded wider after a resize.
 		addRun(end, Style{})
 	}
 	sb.text, sb.runs, sb.cells = text, runs, cells

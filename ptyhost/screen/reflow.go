@@ -1,0 +1,514 @@
+package screen
+
+import (
+	"encoding/binary"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// Reflow (Options.Reflow): on a width change the main screen's logical
+// lines (rows joined by the soft-wrap flag, across the scrollback/screen
+// boundary) are rewrapped to the new width.
+//
+// The rows are read as one sequence, scrollback then screen. Each logical
+// line is decoded into rcells, laid out again at the new width and
+// encoded as scrollback lines (a single row that already fits is kept as
+// it is). Of the resulting rows, the screen shows the last `rows` ones
+// (blank rows below the cursor do not count), or fewer when the cursor's
+// row would otherwise fall above the screen; the rows before go to the
+// scrollback, whose limit drops the oldest.
+
+// rcell is one column of a logical line while it is rewrapped: width
+// independent, styles and clusters by value, so that building the result
+// never interns anything until the new grid is in place.
+type rcell struct {
+	// str is the content when it is not ch (clusters, scrollback text).
+	str string
+	st  Style
+	// ch is the content when str is "": 0 for an erased blank, or a rune.
+	ch uint32
+	// w is the width: 1, 2 for a wide character, 0 for its right half.
+	w uint8
+}
+
+// blank reports whether c is an erased (never written) cell.
+func (c *rcell) blank() bool { return c.str == "" && c.ch == 0 && c.w == 1 }
+
+// space reports whether c shows nothing (an erased cell or a space).
+func (c *rcell) space() bool {
+	return c.w == 1 && (c.blank() || c.str == " " || (c.str == "" && c.ch == ' '))
+}
+
+// appendRcells appends the cells of l, cols of them, to dst: its text,
+// then erased blanks.
+func (l *sbLine) appendRcells(dst []rcell, cols int) []rcell {
+	ri := 0
+	nextCol, nextSt := -1, Style{}
+	if l.nRuns > 0 {
+		nextCol, nextSt = l.run(0)
+	}
+	st := Style{}
+	advance := func(x int) {
+		for nextCol >= 0 && nextCol <= x {
+			st = nextSt
+			ri++
+			if ri < int(l.nRuns) {
+				nextCol, nextSt = l.run(ri)
+			} else {
+				nextCol = -1
+			}
+		}
+	}
+	x := 0
+	text := l.data[:l.textLen]
+	for i := 0; len(text) > 0 && x < cols; i++ {
+		advance(x)
+		n, w := 1, 1
+		if l.cellLens {
+			n, w = l.cellLen(i)
+		}
+		n = min(max(n, 1), len(text))
+		cl := text[:n]
+		text = text[n:]
+		if x+w > cols {
+			break
+		}
+		dst = append(dst, rcell{str: cl, st: st, w: uint8(w)})
+		if w == 2 {
+			dst = append(dst, rcell{st: st})
+		}
+		x += w
+	}
+	for x < cols {
+		advance(x)
+		dst = append(dst, rcell{st: st, w: 1})
+		x++
+	}
+	return dst
+}
+
+// width returns the number of columns l's text takes.
+func (l *sbLine) width() int {
+	if !l.cellLens {
+		return int(l.textLen)
+	}
+	n := (len(l.data) - int(l.textLen) - int(l.nRuns)*runSize) / cellSize
+	w := 0
+	for i := range n {
+		_, cw := l.cellLen(i)
+		w += cw
+	}
+	return w
+}
+
+// startsWide reports whether l's first cell is a wide character.
+func (l *sbLine) startsWide() bool {
+	if !l.cellLens || l.textLen == 0 {
+		return false
+	}
+	_, w := l.cellLen(0)
+	return w == 2
+}
+
+// encodeRcells encodes cells as a scrollback line in sb's arena, the same
+// layout encodeRow writes (trailing default blanks trimmed).
+func encodeRcells(sb *scrollback, c []rcell) sbLine {
+	end := len(c)
+	for end > 0 && c[end-1].blank() && c[end-1].st.IsZero() {
+		end--
+	}
+	text, runs, cells := sb.text[:0], sb.runs[:0], sb.cells[:0]
+	nRuns := 0
+	cur := Style{}
+	addRun := func(col int, st Style) {
+		runs = binary.LittleEndian.AppendUint16(runs, uint16(col))
+		runs = binary.LittleEndian.AppendUint32(runs, uint32(st.Fg))
+		runs = binary.LittleEndian.AppendUint32(runs, uint32(st.Bg))
+		runs = binary.LittleEndian.AppendUint32(runs, uint32(st.UnderlineColor))
+		runs = append(runs, byte(st.Attrs), byte(st.Underline))
+		nRuns++
+	}
+	haveLens := false
+	for x := 0; x < end; x++ {
+		v := &c[x]
+		if v.w == 0 {
+			continue
+		}
+		if v.st != cur {
+			addRun(x, v.st)
+			cur = v.st
+		}
+		before := len(text)
+		switch {
+		case v.str != "":
+			text = append(text, v.str[:min(len(v.str), cellWide-1)]...)
+		case v.ch == 0:
+			text = append(text, ' ')
+		case v.ch < utf8.RuneSelf:
+			text = append(text, byte(v.ch))
+		default:
+			text = utf8.AppendRune(text, rune(v.ch))
+		}
+		n := len(text) - before
+		if (n != 1 || v.w == 2) && !haveLens {
+			haveLens = true
+			for range before {
+				cells = binary.LittleEndian.AppendUint16(cells, 1)
+			}
+		}
+		if haveLens {
+			w := uint16(n)
+			if v.w == 2 {
+				w |= cellWide
+			}
+			cells = binary.LittleEndian.AppendUint16(cells, w)
+		}
+	}
+	if !cur.IsZero() {
+		addRun(end, Style{})
+	}
+	sb.text, sb.runs, sb.cells = text, runs, cells
+	return sbLine{
+		data:     sb.store(text, runs, cells),
+		textLen:  uint32(len(text)),
+		nRuns:    uint16(min(nRuns, 1<<16-1)),
+		cellLens: haveLens,
+	}
+}
+
+// reflowState is the output side of a reflow: finished rows go to the new
+// scrollback as soon as they are certain to end above the screen.
+type reflowState struct {
+	ns      scrollback
+	pending []sbLine // rows not yet placed, from index head
+	head    int
+	placed  int // rows pushed to ns (or dropped by its limit)
+	rows    int
+	// curRow, curX: where the cursor went (curRow -1 until known); savRow,
+	// savX the same for the saved cursor (DECSC).
+	curRow, curX int
+	savRow, savX int
+	out          []rcell // scratch: the row being laid out
+}
+
+// next is the index of the next row emitted.
+func (r *reflowState) next() int { return r.placed + len(r.pending) - r.head }
+
+// emit appends a finished row.
+func (r *reflowState) emit(l sbLine) {
+	r.pending = append(r.pending, l)
+	limit := r.placed + len(r.pending) - r.head - r.rows
+	if r.curRow >= 0 {
+		limit = min(limit, r.curRow)
+	}
+	r.flush(limit)
+}
+
+// flush moves rows to the scrollback until limit rows are there.
+func (r *reflowState) flush(limit int) {
+	for r.placed < limit && r.head < len(r.pending) {
+		if r.ns.max > 0 {
+			r.ns.push(r.pending[r.head])
+		}
+		r.head++
+		r.placed++
+	}
+	if r.head > 256 && r.head*2 > len(r.pending) {
+		n := copy(r.pending, r.pending[r.head:])
+		r.pending = r.pending[:n]
+		r.head = 0
+	}
+}
+
+// reflowMain rewraps b, a main screen of oldCols x oldRows, and the
+// scrollback to cols x rows, installs the result as the main buffer and
+// reports whether the cursor ends after the last column (a pending wrap).
+// pend says it was on a pending wrap.
+func (s *Screen) reflowMain(b *buffer, oldCols, oldRows, cols, rows int, pend bool) (pending bool) {
+	nsb := s.sb.len()
+	curRow := nsb + b.cur.y
+	curOff := b.cur.x
+	if pend {
+		curOff++ // the cursor is after the last column
+	}
+	savRow, savOff := nsb+b.saved.y, b.saved.x
+	wrapped := func(i int) bool {
+		if i < nsb {
+			return s.sb.at(i).wrapped
+		}
+		return b.row(i - nsb).wrapped
+	}
+	// Blank rows below the cursor are not content: drop them (the screen
+	// is padded again at the bottom).
+	last := nsb + oldRows - 1
+	for last > max(curRow, savRow) && !wrapped(last) && !wrapped(last-1) && blankRow(b.row(last-nsb).cells) {
+		last--
+	}
+
+	st := &reflowState{rows: rows, curRow: -1, savRow: -1}
+	st.ns.max = s.sb.max
+	st.ns.text, st.ns.runs, st.ns.cells = s.sb.text, s.sb.runs, s.sb.cells
+	var line []rcell
+	for i := 0; i <= last; {
+		start := i
+		for i < last && wrapped(i) {
+			i++
+		}
+		end := i
+		i++
+		if start == end && start < nsb && start != curRow && start != savRow {
+			if l := s.sb.at(start); l.width() <= cols {
+				// One row that fits: keep it, copied to the new arena.
+				nl := *l
+				nl.wrapped = false
+				if len(l.data) > 0 {
+					nl.data = st.ns.store(unsafe.Slice(unsafe.StringData(l.data), len(l.data)))
+				}
+				st.emit(nl)
+				continue
+			}
+		}
+		// Decode the logical line.
+		line = line[:0]
+		curIdx, savIdx := -1, -1
+		for r := start; r <= end; r++ {
+			rowStart := len(line)
+			var next func() bool
+			if r < nsb {
+				line = s.sb.at(r).appendRcells(line, oldCols)
+			} else {
+				for _, v := range b.row(r - nsb).cells {
+					line = append(line, s.rcellOf(v))
+				}
+			}
+			if r == curRow {
+				curIdx = rowStart + curOff
+			}
+			if r == savRow {
+				savIdx = rowStart + savOff
+			}
+			if r < end {
+				// A blank in the last column before a wide character that
+				// starts the next row is the padding left by a wrap.
+				if r+1 < nsb {
+					next = s.sb.at(r + 1).startsWide
+				} else {
+					next = func() bool { return b.row(r + 1 - nsb).cells[0].kind == kindWide }
+				}
+				if n := len(line); n > rowStart && line[n-1].blank() && next() {
+					line = line[:n-1]
+				}
+			}
+		}
+		// Trailing default blanks are not content, but the cursors' cells
+		// are.
+		keep := max(curIdx, savIdx)
+		n := len(line)
+		for n > 0 && n > keep && line[n-1].blank() && line[n-1].st.IsZero() {
+			n--
+		}
+		line = line[:n]
+		// Blanks before the last written cell are shown the same as
+		// spaces; make them spaces so that no later layout takes one for
+		// wrap padding.
+		lastText := n - 1
+		for lastText >= 0 && line[lastText].blank() {
+			lastText--
+		}
+		for j := 0; j < lastText; j++ {
+			if line[j].blank() {
+				line[j].ch = ' '
+			}
+		}
+		// Trailing default spaces after the cursor are soft: kept as far
+		// as they fit on the line's last row, never the cause of another
+		// row (styled ones show, they are content).
+		soft := n
+		for soft > 0 && soft-1 > keep && line[soft-1].space() && line[soft-1].st.IsZero() {
+			soft--
+		}
+		st.layoutLine(line, cols, curIdx, savIdx, soft)
+	}
+
+	// Place the screen: the last rows (the cursor's row at least).
+	total := st.next()
+	if st.curRow < 0 {
+		st.curRow, st.curX = total-1, 0
+	}
+	if st.savRow < 0 {
+		st.savRow, st.savX = st.curRow, st.curX
+	}
+	w0 := max(0, min(total-rows, st.curRow))
+	st.flush(w0)
+	nb := newBuffer(cols, rows)
+	nb.cur, nb.saved = b.cur, b.saved
+	s.bufs[0] = nb // before interning: a table compaction sees the new grid
+	nb2 := &s.bufs[0]
+	var tmp []rcell
+	for y := 0; y < rows && st.head+y < len(st.pending); y++ {
+		l := &st.pending[st.head+y]
+		tmp = l.appendRcells(tmp[:0], l.width())
+		s.setRow(nb2.row(y), tmp)
+		nb2.row(y).wrapped = l.wrapped
+	}
+	pending = st.curX >= cols
+	nb2.cur.x, nb2.cur.y = clamp(st.curX, 0, cols-1), clamp(st.curRow-w0, 0, rows-1)
+	nb2.saved.x, nb2.saved.y = clamp(st.savX, 0, cols-1), clamp(st.savRow-w0, 0, rows-1)
+	s.sb.text, s.sb.runs, s.sb.cells = st.ns.text, st.ns.runs, st.ns.cells
+	s.sb.lines, s.sb.head, s.sb.arena = st.ns.lines, st.ns.head, st.ns.arena
+	return pending
+}
+
+// layoutLine lays a logical line out in rows of cols columns and emits
+// them; curIdx and savIdx (-1: none) are the cursor's and the saved
+// cursor's cells, soft where the trailing spaces that may be dropped
+// start.
+func (st *reflowState) layoutLine(line []rcell, cols, curIdx, savIdx, soft int) {
+	x, rowStart := 0, 0
+	out := st.out[:0]
+	i := 0
+	emit := func(wrapped bool) {
+		l := encodeRcells(&st.ns, out)
+		l.wrapped = wrapped
+		st.emit(l)
+		out = out[:0]
+		x = 0
+	}
+	for i < len(line) {
+		c := line[i]
+		w := int(c.w)
+		if w == 0 { // a stray right half: a blank
+			c = rcell{st: c.st, w: 1}
+			w = 1
+		}
+		if i >= soft && ((x == 0 && i > rowStart) || x+w > cols) {
+			break
+		}
+		if w > cols {
+			// A wide character in one column: dropped, as on output.
+			if curIdx == i || curIdx == i+1 {
+				st.curRow, st.curX = st.next(), x
+			}
+			if savIdx == i || savIdx == i+1 {
+				st.savRow, st.savX = st.next(), x
+			}
+			i += w
+			continue
+		}
+		if x+w > cols {
+			emit(true)
+			rowStart = i
+		}
+		if curIdx >= i && curIdx < i+w {
+			st.curRow, st.curX = st.next(), x+curIdx-i
+		}
+		if savIdx >= i && savIdx < i+w {
+			st.savRow, st.savX = st.next(), x+savIdx-i
+		}
+		out = append(out, c)
+		if w == 2 {
+			out = append(out, rcell{st: c.st})
+		}
+		x += w
+		i += w
+	}
+	if curIdx >= i {
+		st.curRow, st.curX = st.next(), x
+	}
+	if savIdx >= i {
+		st.savRow, st.savX = st.next(), x
+	}
+	emit(false)
+	st.out = out
+}
+
+// rcellOf converts a grid cell.
+func (s *Screen) rcellOf(v cell) rcell {
+	st := s.styles[v.style]
+	switch {
+	case v.kind == kindCont:
+		return rcell{st: st}
+	case v.ch&clusterBit != 0:
+		c := rcell{str: s.content(v.ch), st: st, w: 1}
+		if v.kind == kindWide {
+			c.w = 2
+		}
+		return c
+	case v.kind == kindWide:
+		return rcell{ch: v.ch, st: st, w: 2}
+	}
+	return rcell{ch: v.ch, st: st, w: 1}
+}
+
+// setRow writes cells (at most the row's width) into a grid row.
+func (s *Screen) setRow(r *row, c []rcell) {
+	lastSt, lastIdx := Style{}, uint16(0)
+	for x := 0; x < len(c) && x < len(r.cells); x++ {
+		v := &c[x]
+		if v.st != lastSt {
+			lastSt, lastIdx = v.st, s.intern(v.st)
+		}
+		var ch uint32
+		switch {
+		case v.w == 0:
+			r.cells[x] = cell{style: lastIdx, kind: kindCont}
+			continue
+		case v.str == "":
+			ch = v.ch
+		case v.str == " " && v.w == 1:
+			ch = ' '
+		default:
+			if rr, n := utf8.DecodeRuneInString(v.str); n == len(v.str) {
+				ch = uint32(rr)
+			} else {
+				ch = s.internCluster([]byte(v.str))
+				lastSt, lastIdx = Style{}, 0 // a compaction renumbers styles
+				lastIdx = s.intern(v.st)
+				lastSt = v.st
+			}
+		}
+		k := kindNarrow
+		if v.w == 2 {
+			k = kindWide
+		}
+		r.cells[x] = cell{ch: ch, style: lastIdx, kind: k}
+	}
+	fixRowEdges(r.cells)
+}
+
+// blankRow reports whether a row holds only default erased cells.
+func blankRow(c []cell) bool {
+	for _, v := range c {
+		if v != (cell{}) {
+			return false
+		}
+	}
+	return true
+}
+
+// deferredMain is the main screen as it was when the first resize with the
+// alternate screen active came: tmux keeps the main screen and its history
+// untouched while an application owns the alternate screen, and reflows
+// them once it leaves.
+type deferredMain struct {
+	buf        buffer
+	cols, rows int
+}
+
+// leaveAltScreen brings the main screen to the current size when the
+// alternate screen is left after resizes.
+func (s *Screen) leaveAltScreen() {
+	d := s.deferred
+	if d == nil {
+		return
+	}
+	s.deferred = nil
+	switch {
+	case d.cols == s.cols && d.rows == s.rows:
+		s.bufs[0] = d.buf
+	case d.cols == s.cols:
+		s.bufs[0] = resizeBuffer(&d.buf, s.cols, s.rows)
+	default:
+		s.reflowMain(&d.buf, d.cols, d.rows, s.cols, s.rows, false)
+	}
+}
