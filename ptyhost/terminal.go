@@ -152,6 +152,7 @@ func (t *Terminal) newScreenLocked() {
 	t.scr = screen.New(t.cols, t.rows, screen.Options{
 		Scrollback: t.sbMax,
 		Reply:      t.reply,
+		Reflow:     true,
 	})
 }
 
@@ -254,9 +255,12 @@ func (t *Terminal) flushLocked() {
 	}
 }
 
-// Resize changes the grid size (each at least 1). On the main screen a
-// shrink first scrolls the rows above the cursor into the scrollback, so the
-// cursor's line (a shell prompt) stays visible, as xterm does.
+// Resize changes the grid size (each at least 1). A width change reflows
+// the main screen and its scrollback (long lines rewrap, the cursor stays
+// on its character, the cursor's line stays visible). On the main screen a
+// height-only shrink first scrolls the rows above the cursor into the
+// scrollback, so the cursor's line (a shell prompt) stays visible, as xterm
+// does.
 func (t *Terminal) Resize(cols, rows int) {
 	cols, rows = clampSize(cols, rows)
 	t.mu.Lock()
@@ -265,7 +269,10 @@ func (t *Terminal) Resize(cols, rows int) {
 		return
 	}
 	t.flushLocked()
-	if !t.scr.AltScreen() && rows < t.rows && t.scr.Ground() {
+	// A width change reflows the main screen (screen.Options.Reflow),
+	// which keeps the cursor's row on screen itself: rows above it go to
+	// the scrollback as they do here, blank rows below it go first.
+	if !t.scr.AltScreen() && rows < t.rows && cols == t.cols && t.scr.Ground() {
 		c := t.scr.Cursor()
 		if k := c.Y - rows + 1; k > 0 {
 			// Reset the margins, go to the last row, scroll k lines with LF,

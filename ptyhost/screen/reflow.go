@@ -503,12 +503,11 @@ func (s *Screen) leaveAltScreen() {
 		return
 	}
 	s.deferred = nil
-	switch {
-	case d.cols == s.cols && d.rows == s.rows:
+	if d.cols == s.cols && d.rows == s.rows {
 		s.bufs[0] = d.buf
-	case d.cols == s.cols:
-		s.bufs[0] = resizeBuffer(&d.buf, s.cols, s.rows)
-	default:
-		s.reflowMain(&d.buf, d.cols, d.rows, s.cols, s.rows, false)
+		return
 	}
+	// Also for a height-only change: the cursor's row stays on screen
+	// (the rows above it go to the scrollback, blank rows below it first).
+	s.reflowMain(&d.buf, d.cols, d.rows, s.cols, s.rows, false)
 }
