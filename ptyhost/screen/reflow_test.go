@@ -556,3 +556,23 @@ func BenchmarkPaneReflow10k(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(2*b.N), "ns/resize")
 }
+
+// TestReflowResetUnderAltScreen: a reset (RIS) with the alternate screen
+// on after a resize keeps the scrollback, reflowed to the new width (the
+// screen's rows are erased: the line's last 20 characters).
+func TestReflowResetUnderAltScreen(t *testing.T) {
+	s := New(20, 3, Options{Reflow: true})
+	line := long("r", 70)
+	_, _ = s.WriteString(line + "\r\n$ \x1b[?1049h")
+	s.Resize(10, 3)
+	_, _ = s.WriteString("\x1bc")
+	lg := readLogical(s)
+	if len(lg.lines) == 0 || lineText(lg.lines[0], false) != line[:50] {
+		t.Fatalf("after the reset: %q", lg.texts(false))
+	}
+	for i := range s.ScrollbackLen() {
+		if l := s.AppendScrollbackLine(nil, i).Plain(); len(l) > 10 {
+			t.Fatalf("scrollback row %q wider than the screen", l)
+		}
+	}
+}

@@ -195,11 +195,12 @@ func New(cols, rows int, opts Options) *Screen {
 
 // reset puts everything but the scrollback and size in the power-on state.
 func (s *Screen) reset() {
+	// The scrollback stays: bring it to the current width first.
+	s.leaveAltScreen()
 	s.bufs[0] = newBuffer(s.cols, s.rows)
 	s.bufs[1] = newBuffer(s.cols, s.rows)
 	s.cur = &s.bufs[0]
 	s.alt = false
-	s.deferred = nil
 	s.modes = modeSet{autoWrap: true}
 	s.otherDEC = nil
 	s.pending = false
