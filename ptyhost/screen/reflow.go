@@ -362,52 +362,69 @@ func (s *Screen) reflowMain(b *buffer, oldCols, oldRows, cols, rows int, pend bo
 // layoutLine lays a logical line out in rows of cols columns and emits
 // them; curIdx and savIdx (-1: none) are the cursor's and the saved
 // cursor's cells, soft where the trailing spaces that may be dropped
-// start.
+// start. Rows are encoded straight from slices of line (which it may
+// modify).
 func (st *reflowState) layoutLine(line []rcell, cols, curIdx, savIdx, soft int) {
+	if cols == 1 {
+		// A wide character cannot show in one column: dropped, as on
+		// output. An index moves with the cells before it (one on a
+		// dropped character goes to the next cell).
+		n := len(line)
+		nc, ns, nso := curIdx, savIdx, soft
+		j := 0
+		for k := range n {
+			if k == curIdx {
+				nc = j
+			}
+			if k == savIdx {
+				ns = j
+			}
+			if k == soft {
+				nso = j
+			}
+			if line[k].w == 1 {
+				line[j] = line[k]
+				j++
+			}
+		}
+		after := func(idx, nidx int) int {
+			if idx >= n {
+				return j + idx - n
+			}
+			return nidx
+		}
+		curIdx, savIdx, soft = after(curIdx, nc), after(savIdx, ns), after(soft, nso)
+		line = line[:j]
+	}
 	x, rowStart := 0, 0
-	out := st.out[:0]
-	i := 0
-	emit := func(wrapped bool) {
-		l := encodeRcells(&st.ns, out)
+	emit := func(end int, wrapped bool) {
+		l := encodeRcells(&st.ns, line[rowStart:end])
 		l.wrapped = wrapped
 		st.emit(l)
-		out = out[:0]
-		x = 0
+		rowStart, x = end, 0
 	}
+	i := 0
 	for i < len(line) {
-		c := line[i]
-		w := int(c.w)
-		if w == 0 { // a stray right half: a blank
-			c = rcell{st: c.st, w: 1}
+		w := int(line[i].w)
+		switch {
+		case w == 0: // a stray right half: a blank
+			line[i] = rcell{st: line[i].st, w: 1}
+			w = 1
+		case w == 2 && (i+1 >= len(line) || line[i+1].w != 0):
+			line[i].w = 1 // a left half without its right one
 			w = 1
 		}
 		if i >= soft && ((x == 0 && i > rowStart) || x+w > cols) {
 			break
 		}
-		if w > cols {
-			// A wide character in one column: dropped, as on output.
-			if curIdx == i || curIdx == i+1 {
-				st.curRow, st.curX = st.next(), x
-			}
-			if savIdx == i || savIdx == i+1 {
-				st.savRow, st.savX = st.next(), x
-			}
-			i += w
-			continue
-		}
 		if x+w > cols {
-			emit(true)
-			rowStart = i
+			emit(i, true)
 		}
 		if curIdx >= i && curIdx < i+w {
 			st.curRow, st.curX = st.next(), x+curIdx-i
 		}
 		if savIdx >= i && savIdx < i+w {
 			st.savRow, st.savX = st.next(), x+savIdx-i
-		}
-		out = append(out, c)
-		if w == 2 {
-			out = append(out, rcell{st: c.st})
 		}
 		x += w
 		i += w
@@ -418,8 +435,7 @@ func (st *reflowState) layoutLine(line []rcell, cols, curIdx, savIdx, soft int) 
 	if savIdx >= i {
 		st.savRow, st.savX = st.next(), x
 	}
-	emit(false)
-	st.out = out
+	emit(i, false)
 }
 
 // rcellOf converts a grid cell.

@@ -576,3 +576,27 @@ func TestReflowResetUnderAltScreen(t *testing.T) {
 		}
 	}
 }
+
+// TestReflowOneColumnWide: at one column wide characters are dropped (as
+// on output); a cursor on one moves to the next character.
+func TestReflowOneColumnWide(t *testing.T) {
+	for _, c := range []struct {
+		in, want string
+	}{{"ab世cd\x1b[3G", "c"}, {"ab世cd\x1b[4G", "c"}, {"世ab\x1b[G", "a"}, {"ab世cd\x1b[2G", "b"}, {"世界", ""}} {
+		s := New(10, 8, Options{Reflow: true})
+		_, _ = s.WriteString(c.in)
+		s.Resize(1, 8)
+		cur := s.Cursor()
+		if got := s.CellAt(0, cur.Y).Content; strings.TrimSpace(got) != c.want || cur.X != 0 {
+			t.Errorf("%q: cursor %+v on %q, want on %q", c.in, cur, got, c.want)
+		}
+		if got := strings.Join(screenRows(s), ""); got != strings.Map(func(r rune) rune {
+			if r == '世' || r == '界' {
+				return -1
+			}
+			return r
+		}, strings.Split(c.in, "\x1b")[0]) {
+			t.Errorf("%q: text %q", c.in, got)
+		}
+	}
+}
