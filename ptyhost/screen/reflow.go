@@ -42,48 +42,12 @@ func (c *rcell) space() bool {
 // appendRcells appends the cells of l, cols of them, to dst: its text,
 // then erased blanks.
 func (l *sbLine) appendRcells(dst []rcell, cols int) []rcell {
-	ri := 0
-	nextCol, nextSt := -1, Style{}
-	if l.nRuns > 0 {
-		nextCol, nextSt = l.run(0)
-	}
-	st := Style{}
-	advance := func(x int) {
-		for nextCol >= 0 && nextCol <= x {
-			st = nextSt
-			ri++
-			if ri < int(l.nRuns) {
-				nextCol, nextSt = l.run(ri)
-			} else {
-				nextCol = -1
-			}
-		}
-	}
-	x := 0
-	text := l.data[:l.textLen]
-	for i := 0; len(text) > 0 && x < cols; i++ {
-		advance(x)
-		n, w := 1, 1
-		if l.cellLens {
-			n, w = l.cellLen(i)
-		}
-		n = min(max(n, 1), len(text))
-		cl := text[:n]
-		text = text[n:]
-		if x+w > cols {
-			break
-		}
-		dst = append(dst, rcell{str: cl, st: st, w: uint8(w)})
+	l.cells(cols, func(content string, w int, st Style, _ bool) {
+		dst = append(dst, rcell{str: content, st: st, w: uint8(w)})
 		if w == 2 {
 			dst = append(dst, rcell{st: st})
 		}
-		x += w
-	}
-	for x < cols {
-		advance(x)
-		dst = append(dst, rcell{st: st, w: 1})
-		x++
-	}
+	})
 	return dst
 }
 

@@ -464,40 +464,6 @@ func TestReflowPreservesText(t *testing.T) {
 	}
 }
 
-// TestReflowRandomNeverPanics is TestRandomWithResizesNeverPanics with
-// reflow on: random streams, random bytes and resizes (both screens,
-// scroll regions, saved cursors, pending wraps in play).
-func TestReflowRandomNeverPanics(t *testing.T) {
-	n := 300
-	if testing.Short() {
-		n = 60
-	}
-	for seed := range n {
-		rng := rand.New(rand.NewPCG(uint64(seed), 13))
-		s := New(1+rng.IntN(60), 1+rng.IntN(20), Options{Scrollback: 50, Reply: func([]byte) {}, Reflow: true})
-		for range 8 {
-			for _, tk := range randomTokens(rng, 300) {
-				_, _ = s.Write(tk)
-			}
-			junk := make([]byte, rng.IntN(200))
-			for i := range junk {
-				junk[i] = byte(rng.Uint32())
-			}
-			_, _ = s.Write(junk)
-			s.Resize(1+rng.IntN(60), 1+rng.IntN(20))
-			c := s.Cursor()
-			if c.X < 0 || c.X >= s.cols || c.Y < 0 || c.Y >= s.rows || s.ScrollbackLen() > 50 {
-				t.Fatalf("seed %d: cursor %+v, scrollback %d at %dx%d", seed, c, s.ScrollbackLen(), s.cols, s.rows)
-			}
-			for y := range s.rows {
-				_ = s.AppendRowANSI(nil, y, s.cols)
-			}
-			for i := range s.ScrollbackLen() {
-				_ = s.AppendScrollbackLine(nil, i)
-			}
-		}
-	}
-}
 
 // FuzzReflow: random bytes, then resizes picked by the input; never
 // panics, and the text survives as in TestReflowPreservesText.

@@ -215,31 +215,38 @@ func TestResizeClampsInactiveCursor(t *testing.T) {
 }
 
 // TestRandomWithResizesNeverPanics interleaves random streams, random bytes
-// and resizes (both screens, scroll regions, saved cursors in play).
+// and resizes (both screens, scroll regions, saved cursors, pending wraps in
+// play), with reflow off and on; the cursor always stays on the screen and
+// the scrollback within its limit.
 func TestRandomWithResizesNeverPanics(t *testing.T) {
 	n := 400
 	if testing.Short() {
 		n = 80
 	}
-	for seed := range n {
-		rng := rand.New(rand.NewPCG(uint64(seed), 5))
-		s := New(1+rng.IntN(60), 1+rng.IntN(20), Options{Scrollback: 50, Reply: func([]byte) {}})
-		for range 8 {
-			toks := randomTokens(rng, 300)
-			for _, tk := range toks {
-				_, _ = s.Write(tk)
-			}
-			junk := make([]byte, rng.IntN(200))
-			for i := range junk {
-				junk[i] = byte(rng.Uint32())
-			}
-			_, _ = s.Write(junk)
-			s.Resize(1+rng.IntN(60), 1+rng.IntN(20))
-			for y := range s.rows {
-				_ = s.AppendRowANSI(nil, y, s.cols)
-			}
-			for i := range s.ScrollbackLen() {
-				_ = s.AppendScrollbackLine(nil, i)
+	for _, reflow := range []bool{false, true} {
+		for seed := range n {
+			rng := rand.New(rand.NewPCG(uint64(seed), 5))
+			s := New(1+rng.IntN(60), 1+rng.IntN(20), Options{Scrollback: 50, Reply: func([]byte) {}, Reflow: reflow})
+			for range 8 {
+				for _, tk := range randomTokens(rng, 300) {
+					_, _ = s.Write(tk)
+				}
+				junk := make([]byte, rng.IntN(200))
+				for i := range junk {
+					junk[i] = byte(rng.Uint32())
+				}
+				_, _ = s.Write(junk)
+				s.Resize(1+rng.IntN(60), 1+rng.IntN(20))
+				c := s.Cursor()
+				if c.X < 0 || c.X >= s.cols || c.Y < 0 || c.Y >= s.rows || s.ScrollbackLen() > 50 {
+					t.Fatalf("reflow %v, seed %d: cursor %+v, scrollback %d at %dx%d", reflow, seed, c, s.ScrollbackLen(), s.cols, s.rows)
+				}
+				for y := range s.rows {
+					_ = s.AppendRowANSI(nil, y, s.cols)
+				}
+				for i := range s.ScrollbackLen() {
+					_ = s.AppendScrollbackLine(nil, i)
+				}
 			}
 		}
 	}

@@ -224,8 +224,11 @@ const asciiStrings = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x
 	"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f" +
 	" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\x7f"
 
-// decode appends the cells of l (exactly cols of them) to dst.
-func (l *sbLine) decode(dst Line, cols int) Line {
+// cells calls fn for each of the first cols columns of l, left to right:
+// the text's cells (a wide character once, with w 2; one cut by the right
+// edge ends the text), then erased blanks (blank set, content "") up to
+// cols, each with the style in force at its column.
+func (l *sbLine) cells(cols int, fn func(content string, w int, st Style, blank bool)) {
 	ri := 0
 	nextCol, nextSt := -1, Style{}
 	if l.nRuns > 0 {
@@ -257,17 +260,26 @@ func (l *sbLine) decode(dst Line, cols int) Line {
 		if x+w > cols {
 			break
 		}
-		dst = append(dst, Cell{Content: cl, Width: w, Style: st})
+		fn(cl, w, st, false)
+		x += w
+	}
+	for ; x < cols; x++ {
+		advance(x)
+		fn("", 1, st, true)
+	}
+}
+
+// decode appends the cells of l (exactly cols of them) to dst.
+func (l *sbLine) decode(dst Line, cols int) Line {
+	l.cells(cols, func(content string, w int, st Style, blank bool) {
+		if blank {
+			content = " "
+		}
+		dst = append(dst, Cell{Content: content, Width: w, Style: st})
 		if w == 2 {
 			dst = append(dst, Cell{Style: st})
 		}
-		x += w
-	}
-	for x < cols {
-		advance(x)
-		dst = append(dst, Cell{Content: " ", Width: 1, Style: st})
-		x++
-	}
+	})
 	return dst
 }
 
