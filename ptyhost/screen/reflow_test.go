@@ -464,7 +464,6 @@ func TestReflowPreservesText(t *testing.T) {
 	}
 }
 
-
 // FuzzReflow: random bytes, then resizes picked by the input; never
 // panics, and the text survives as in TestReflowPreservesText.
 func FuzzReflow(f *testing.F) {
