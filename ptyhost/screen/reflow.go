@@ -1,7 +1,6 @@
 package screen
 
 import (
-	"encoding/binary"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -81,63 +80,31 @@ func encodeRcells(sb *scrollback, c []rcell) sbLine {
 	for end > 0 && c[end-1].blank() && c[end-1].st.IsZero() {
 		end--
 	}
-	text, runs, cells := sb.text[:0], sb.runs[:0], sb.cells[:0]
-	nRuns := 0
+	e := newLineEncoder(sb)
 	cur := Style{}
-	addRun := func(col int, st Style) {
-		runs = binary.LittleEndian.AppendUint16(runs, uint16(col))
-		runs = binary.LittleEndian.AppendUint32(runs, uint32(st.Fg))
-		runs = binary.LittleEndian.AppendUint32(runs, uint32(st.Bg))
-		runs = binary.LittleEndian.AppendUint32(runs, uint32(st.UnderlineColor))
-		runs = append(runs, byte(st.Attrs), byte(st.Underline))
-		nRuns++
-	}
-	haveLens := false
 	for x := 0; x < end; x++ {
 		v := &c[x]
 		if v.w == 0 {
 			continue
 		}
 		if v.st != cur {
-			addRun(x, v.st)
+			e.style(x, v.st)
 			cur = v.st
 		}
-		before := len(text)
+		before := len(e.text)
 		switch {
 		case v.str != "":
-			text = append(text, v.str[:min(len(v.str), cellWide-1)]...)
+			e.text = append(e.text, v.str[:min(len(v.str), cellWide-1)]...)
 		case v.ch == 0:
-			text = append(text, ' ')
+			e.text = append(e.text, ' ')
 		case v.ch < utf8.RuneSelf:
-			text = append(text, byte(v.ch))
+			e.text = append(e.text, byte(v.ch))
 		default:
-			text = utf8.AppendRune(text, rune(v.ch))
+			e.text = utf8.AppendRune(e.text, rune(v.ch))
 		}
-		n := len(text) - before
-		if (n != 1 || v.w == 2) && !haveLens {
-			haveLens = true
-			for range before {
-				cells = binary.LittleEndian.AppendUint16(cells, 1)
-			}
-		}
-		if haveLens {
-			w := uint16(n)
-			if v.w == 2 {
-				w |= cellWide
-			}
-			cells = binary.LittleEndian.AppendUint16(cells, w)
-		}
+		e.cellAdded(before, v.w == 2)
 	}
-	if !cur.IsZero() {
-		addRun(end, Style{})
-	}
-	sb.text, sb.runs, sb.cells = text, runs, cells
-	return sbLine{
-		data:     sb.store(text, runs, cells),
-		textLen:  uint32(len(text)),
-		nRuns:    uint16(min(nRuns, 1<<16-1)),
-		cellLens: haveLens,
-	}
+	return e.finish(end, !cur.IsZero())
 }
 
 // reflowState is the output side of a reflow: finished rows go to the new

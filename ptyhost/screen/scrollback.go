@@ -96,85 +96,115 @@ func (r *scrollback) store(parts ...[]byte) string {
 // arena.
 func (s *Screen) encodeRow(c []cell) sbLine { return s.encodeRowTo(&s.sb, c) }
 
+// lineEncoder packs one scrollback line (text, style runs, per-cell
+// lengths once a cell is not one narrow byte) in a scrollback's scratch
+// buffers; finish stores it in the arena. Grid rows and reflowed lines are
+// both encoded with it.
+type lineEncoder struct {
+	sb                *scrollback
+	text, runs, cells []byte
+	nRuns             int
+	haveLens          bool
+}
+
+func newLineEncoder(sb *scrollback) lineEncoder {
+	return lineEncoder{sb: sb, text: sb.text[:0], runs: sb.runs[:0], cells: sb.cells[:0]}
+}
+
+// style starts style st at column col.
+func (e *lineEncoder) style(col int, st Style) {
+	e.runs = appendRun(e.runs, col, st)
+	e.nRuns++
+}
+
+// cellAdded records the cell whose bytes were appended to e.text from
+// offset before on: from the first cell that is not one narrow byte on,
+// every cell's length is kept (the earlier ones were 1).
+func (e *lineEncoder) cellAdded(before int, wide bool) {
+	n := len(e.text) - before
+	if (n != 1 || wide) && !e.haveLens {
+		e.haveLens = true
+		for range before {
+			e.cells = binary.LittleEndian.AppendUint16(e.cells, 1)
+		}
+	}
+	if e.haveLens {
+		w := uint16(n)
+		if wide {
+			w |= cellWide
+		}
+		e.cells = binary.LittleEndian.AppendUint16(e.cells, w)
+	}
+}
+
+// finish stores the line in the arena, ending in the default style at
+// column end when another style was in force (the line may be decoded
+// wider after a resize).
+func (e *lineEncoder) finish(end int, styled bool) sbLine {
+	if styled {
+		e.style(end, Style{})
+	}
+	sb := e.sb
+	sb.text, sb.runs, sb.cells = e.text, e.runs, e.cells
+	return sbLine{
+		data:     sb.store(e.text, e.runs, e.cells),
+		textLen:  uint32(len(e.text)),
+		nRuns:    uint16(min(e.nRuns, 1<<16-1)),
+		cellLens: e.haveLens,
+	}
+}
+
 // encodeRowTo is encodeRow into sb's arena.
 func (s *Screen) encodeRowTo(sb *scrollback, c []cell) sbLine {
 	end := len(c)
 	for end > 0 && c[end-1].ch == 0 && c[end-1].kind == kindNarrow && c[end-1].style == 0 {
 		end--
 	}
-	text, runs, cells := sb.text[:0], sb.runs[:0], sb.cells[:0]
-	nRuns := 0
+	e := newLineEncoder(sb)
 	cur := uint16(0)
-	addRun := func(col int, st Style) {
-		runs = binary.LittleEndian.AppendUint16(runs, uint16(col))
-		runs = binary.LittleEndian.AppendUint32(runs, uint32(st.Fg))
-		runs = binary.LittleEndian.AppendUint32(runs, uint32(st.Bg))
-		runs = binary.LittleEndian.AppendUint32(runs, uint32(st.UnderlineColor))
-		runs = append(runs, byte(st.Attrs), byte(st.Underline))
-		nRuns++
-	}
-	haveLens := false
 	for x := 0; x < end; x++ {
 		v := c[x]
-		if v.style == cur && v.kind == kindNarrow && v.ch < utf8.RuneSelf && !haveLens {
+		if v.style == cur && v.kind == kindNarrow && v.ch < utf8.RuneSelf && !e.haveLens {
 			// The common case: a one-byte cell in the current style.
 			b := byte(v.ch)
 			if b == 0 {
 				b = ' '
 			}
-			text = append(text, b)
+			e.text = append(e.text, b)
 			continue
 		}
 		if v.kind == kindCont {
 			continue
 		}
 		if v.style != cur {
-			addRun(x, s.styles[v.style])
+			e.style(x, s.styles[v.style])
 			cur = v.style
 		}
-		n := 1
+		before := len(e.text)
 		switch {
 		case v.ch == 0:
-			text = append(text, ' ')
+			e.text = append(e.text, ' ')
 		case v.ch < utf8.RuneSelf:
-			text = append(text, byte(v.ch))
+			e.text = append(e.text, byte(v.ch))
 		case v.ch&clusterBit == 0:
-			before := len(text)
-			text = utf8.AppendRune(text, rune(v.ch))
-			n = len(text) - before
+			e.text = utf8.AppendRune(e.text, rune(v.ch))
 		default:
 			str := s.content(v.ch)
-			n = min(len(str), cellWide-1)
-			text = append(text, str[:n]...)
+			e.text = append(e.text, str[:min(len(str), cellWide-1)]...)
 		}
-		if (n != 1 || v.kind == kindWide) && !haveLens {
-			// The first cell that is not one narrow byte: record every
-			// cell's length from here on (the earlier ones were 1).
-			haveLens = true
-			for range len(text) - n {
-				cells = binary.LittleEndian.AppendUint16(cells, 1)
-			}
-		}
-		if haveLens {
-			w := uint16(n)
-			if v.kind == kindWide {
-				w |= cellWide
-			}
-			cells = binary.LittleEndian.AppendUint16(cells, w)
-		}
+		e.cellAdded(before, v.kind == kindWide)
 	}
-	if cur != 0 {
-		// Back to the default after the text, even for a full row: the
-		// line may be decoded wider after a resize.
-		addRun(end, Style{})
-	}
-	sb.text, sb.runs, sb.cells = text, runs, cells
-	return sbLine{
-		data:     sb.store(text, runs, cells),
-		textLen:  uint32(len(text)),
-		nRuns:    uint16(min(nRuns, 1<<16-1)),
-		cellLens: haveLens,
-	}
+	return e.finish(end, cur != 0)
+}
+
+// appendRun appends the encoding that run reads: the column the style starts
+// at, then the style (runSize bytes).
+func appendRun(b []byte, col int, st Style) []byte {
+	b = binary.LittleEndian.AppendUint16(b, uint16(col))
+	b = binary.LittleEndian.AppendUint32(b, uint32(st.Fg))
+	b = binary.LittleEndian.AppendUint32(b, uint32(st.Bg))
+	b = binary.LittleEndian.AppendUint32(b, uint32(st.UnderlineColor))
+	return append(b, byte(st.Attrs), byte(st.Underline))
 }
 
 // run returns style run i of l.
