@@ -4,39 +4,14 @@ package ptyhost
 // engine with x/vt (the reference implementation).
 
 import (
-	"image/color"
 	"io"
 	"math"
 
 	uv "github.com/charmbracelet/ultraviolet"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/vt"
-)
 
-// colorFrom converts the emulator's colour values.
-func colorFrom(c color.Color) Color {
-	switch v := c.(type) {
-	case nil:
-		return DefaultColor
-	case ansi.BasicColor:
-		return IndexedColor(uint8(v))
-	case ansi.IndexedColor:
-		return IndexedColor(uint8(v))
-	case ansi.TrueColor:
-		return RGBColor(uint8(v>>16), uint8(v>>8), uint8(v))
-	case color.RGBA:
-		if v.A == 0 {
-			return DefaultColor
-		}
-		return RGBColor(v.R, v.G, v.B)
-	default:
-		r, g, b, a := c.RGBA()
-		if a == 0 {
-			return DefaultColor
-		}
-		return RGBColor(uint8(r>>8), uint8(g>>8), uint8(b>>8))
-	}
-}
+	"github.com/gastown/gt/ptyhost/screen"
+)
 
 func styleFrom(s *uv.Style) Style {
 	if s.IsZero() {
@@ -65,9 +40,9 @@ func styleFrom(s *uv.Style) Style {
 		a |= AttrStrikethrough
 	}
 	return Style{
-		Fg:             colorFrom(s.Fg),
-		Bg:             colorFrom(s.Bg),
-		UnderlineColor: colorFrom(s.UnderlineColor),
+		Fg:             screen.ColorFrom(s.Fg),
+		Bg:             screen.ColorFrom(s.Bg),
+		UnderlineColor: screen.ColorFrom(s.UnderlineColor),
 		Attrs:          a,
 		Underline:      UnderlineStyle(s.Underline),
 	}
