@@ -510,13 +510,6 @@ func (h *Host) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// isClosed reports whether Close began.
-func (h *Host) isClosed() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.closed
-}
-
 // openHostLog opens <town>/.runtime/gt.log for appending; on failure the
 // log is discarded (the host must still run).
 func openHostLog(t *Town, debug bool) (*slog.Logger, *os.File) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -35,18 +34,3 @@ func FuzzBDFlagParsers(f *testing.F) {
 		_ = roleFromDir("/t", "/t/"+s)
 	})
 }
-
-// errSyntax produces a real decoding error for s (or a stand-in).
-func errSyntax(s string) error {
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		return err
-	}
-	return errFuzzStandIn
-}
-
-var errFuzzStandIn = errorString("stand-in")
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
