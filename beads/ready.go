@@ -15,10 +15,10 @@ import (
 // edge (models.Status.Active).
 const activeStatusesSQL = `('open', 'in_progress', 'blocked', 'deferred', 'hooked')`
 
-// failureSQL is true when close_reason c holds one of the failure words of
-// models.IsFailureReason (LIKE is ASCII case-insensitive).
+// failureSQL is true when close_reason c holds one of models.FailureWords
+// (LIKE is ASCII case-insensitive).
 func failureSQL(c string) string {
-	words := []string{"failed", "rejected", "wontfix", "canceled", "cancelled", "abandoned", "error", "timeout", "aborted"}
+	words := models.FailureWords()
 	parts := make([]string, len(words))
 	for i, w := range words {
 		parts[i] = c + ` LIKE '%` + w + `%'`

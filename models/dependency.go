@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -66,13 +67,6 @@ var failureWords = []string{
 	"abandoned", "error", "timeout", "aborted",
 }
 
-// IsFailureReason reports whether a close reason means the bead failed.
-func IsFailureReason(reason string) bool {
-	r := strings.ToLower(reason)
-	for _, w := range failureWords {
-		if strings.Contains(r, w) {
-			return true
-		}
-	}
-	return false
-}
+// FailureWords returns the close-reason words that mean a bead failed
+// (lower case; a reason containing any of them, in any case, is a failure).
+func FailureWords() []string { return slices.Clone(failureWords) }
