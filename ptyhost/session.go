@@ -681,14 +681,15 @@ func (s *Session) readLoop() {
 	for {
 		n, err := s.master.Read(buf)
 		if n > 0 {
-			resume := pacer.next(n, time.Now())
+			now := time.Now()
+			resume := pacer.next(n, now)
 			if record != nil {
 				if _, werr := record.Write(buf[:n]); werr != nil {
 					s.log.Warn("ptyhost: recording stopped", "pid", s.pid, "err", werr)
 					record = nil
 				}
 			}
-			s.output(buf[:n])
+			s.output(buf[:n], now)
 			if s.term.Pending() {
 				// Wait a moment for the rest of a grapheme cluster split by
 				// the read; if none comes the deadline fires and we flush.
@@ -721,10 +722,9 @@ func (s *Session) readLoop() {
 	s.notifyChanged()
 }
 
-// output handles one chunk read from the PTY.
-func (s *Session) output(p []byte) {
+// output handles one chunk read from the PTY at now.
+func (s *Session) output(p []byte, now time.Time) {
 	sig := s.term.feed(p)
-	now := time.Now()
 	s.stMu.Lock()
 	defer s.stMu.Unlock()
 	s.act.LastOutput = now
@@ -746,7 +746,9 @@ func (s *Session) output(p []byte) {
 		s.act.LastNotification = n
 		s.evq.push(Event{Kind: EventNotification, Time: now, Notification: n})
 	}
-	if len(s.evq.q) != queued || sig.bells > 0 || sig.titleSet {
+	// An event merged into a queued one needs no wake-up: the dispatcher
+	// drains the queue before it waits.
+	if len(s.evq.q) != queued {
 		s.wakeDispatcher()
 	}
 }
