@@ -1,6 +1,10 @@
 package beadlist
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/gastown/gt/views/common"
+)
 
 // KeyMap is the Beads panel's keys (spec §8).
 type KeyMap struct {
@@ -9,19 +13,17 @@ type KeyMap struct {
 
 // DefaultKeyMap returns the panel's default bindings.
 func DefaultKeyMap() KeyMap {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+	lk := common.DefaultListKeys()
 	return KeyMap{
-		Up:          b("k/↑", "up", "k", "up"),
-		Down:        b("j/↓", "down", "j", "down"),
-		Select:      b("space", "select", "space"),
-		Details:     b("enter", "details", "enter"),
-		Filter:      b("/", "filter", "/"),
-		CycleView:   b("v", "view", "v"),
-		Sling:       b("s", "sling", "s"),
-		Convoy:      b("C", "convoy from selection", "C"),
-		AddToConvoy: b("A", "add to convoy", "A"),
+		Up:          lk.Up,
+		Down:        lk.Down,
+		Select:      common.Bind("space", "select", "space"),
+		Details:     common.Bind("enter", "details", "enter"),
+		Filter:      common.Bind("/", "filter", "/"),
+		CycleView:   common.Bind("v", "view", "v"),
+		Sling:       common.Bind("s", "sling", "s"),
+		Convoy:      common.Bind("C", "convoy from selection", "C"),
+		AddToConvoy: common.Bind("A", "add to convoy", "A"),
 	}
 }
 

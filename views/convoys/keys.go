@@ -1,6 +1,10 @@
 package convoys
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/gastown/gt/views/common"
+)
 
 // KeyMap is the Convoys panel's keys (spec §8).
 type KeyMap struct {
@@ -9,18 +13,16 @@ type KeyMap struct {
 
 // DefaultKeyMap returns the panel's default bindings.
 func DefaultKeyMap() KeyMap {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+	lk := common.DefaultListKeys()
 	return KeyMap{
-		Up:     b("k/↑", "up", "k", "up"),
-		Down:   b("j/↓", "down", "j", "down"),
-		Toggle: b("enter", "expand", "enter"),
-		Rename: b("R", "rename", "R"),
-		Add:    b("A", "add beads", "A"),
-		Remove: b("d", "remove bead", "d"),
-		Close:  b("X", "close convoy", "X"),
-		New:    b("N", "new convoy", "N"),
+		Up:     lk.Up,
+		Down:   lk.Down,
+		Toggle: common.Bind("enter", "expand", "enter"),
+		Rename: common.Bind("R", "rename", "R"),
+		Add:    common.Bind("A", "add beads", "A"),
+		Remove: common.Bind("d", "remove bead", "d"),
+		Close:  common.Bind("X", "close convoy", "X"),
+		New:    common.Bind("N", "new convoy", "N"),
 	}
 }
 

@@ -1,6 +1,10 @@
 package dialogs
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/gastown/gt/views/common"
+)
 
 // KeyMap is the keys every dialog shares (spec §8 Dialogs).
 type KeyMap struct {
@@ -9,21 +13,18 @@ type KeyMap struct {
 
 // DefaultKeyMap returns the dialogs' default bindings.
 func DefaultKeyMap() KeyMap {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
 	return KeyMap{
-		Next:   b("tab", "next field", "tab"),
-		Prev:   b("shift+tab", "previous field", "shift+tab"),
-		Submit: b("enter", "submit", "enter"),
-		Cancel: b("esc", "cancel", "esc"),
-		Yes:    b("y", "yes", "y", "Y"),
-		No:     b("n", "no", "n", "N"),
-		Up:     b("↑", "previous choice", "up"),
-		Down:   b("↓", "next choice", "down"),
-		Left:   b("←", "previous value", "left"),
-		Right:  b("→", "next value", "right"),
-		Toggle: b("space", "toggle", "space"),
+		Next:   common.Bind("tab", "next field", "tab"),
+		Prev:   common.Bind("shift+tab", "previous field", "shift+tab"),
+		Submit: common.Bind("enter", "submit", "enter"),
+		Cancel: common.Bind("esc", "cancel", "esc"),
+		Yes:    common.Bind("y", "yes", "y", "Y"),
+		No:     common.Bind("n", "no", "n", "N"),
+		Up:     common.Bind("↑", "previous choice", "up"),
+		Down:   common.Bind("↓", "next choice", "down"),
+		Left:   common.Bind("←", "previous value", "left"),
+		Right:  common.Bind("→", "next value", "right"),
+		Toggle: common.Bind("space", "toggle", "space"),
 	}
 }
 

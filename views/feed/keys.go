@@ -1,25 +1,26 @@
 package feed
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/gastown/gt/views/common"
+)
 
 // KeyMap is the Events panel's keys (spec §8 Feed, §9 gt feed).
 type KeyMap struct {
-	Up, Down, Top, Bottom, HalfUp, HalfDown, Search key.Binding
+	common.ListKeys
+	Search key.Binding
 }
 
-// DefaultKeyMap returns the panel's default bindings.
+// DefaultKeyMap returns the panel's default bindings: the list motions,
+// with g and G described as the oldest and newest event.
 func DefaultKeyMap() KeyMap {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+	lk := common.DefaultListKeys()
+	lk.Top.SetHelp("g", "oldest")
+	lk.Bottom.SetHelp("G", "newest (follow)")
 	return KeyMap{
-		Up:       b("k/↑", "up", "k", "up"),
-		Down:     b("j/↓", "down", "j", "down"),
-		Top:      b("g", "oldest", "g", "home"),
-		Bottom:   b("G", "newest (follow)", "G", "end"),
-		HalfUp:   b("ctrl+u", "half page up", "ctrl+u", "pgup"),
-		HalfDown: b("ctrl+d", "half page down", "ctrl+d", "pgdown"),
-		Search:   b("/", "search", "/"),
+		ListKeys: lk,
+		Search:   common.Bind("/", "search", "/"),
 	}
 }
 

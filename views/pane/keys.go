@@ -1,6 +1,10 @@
 package pane
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/gastown/gt/views/common"
+)
 
 // KeyMap is copy mode's keys (spec §8 Copy mode).
 type KeyMap struct {
@@ -10,24 +14,22 @@ type KeyMap struct {
 
 // DefaultKeyMap returns copy mode's default bindings.
 func DefaultKeyMap() KeyMap {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+	lk := common.DefaultListKeys()
 	return KeyMap{
-		Up:       b("k/↑", "up", "k", "up"),
-		Down:     b("j/↓", "down", "j", "down"),
-		HalfUp:   b("ctrl+u", "half page up", "ctrl+u"),
-		HalfDown: b("ctrl+d", "half page down", "ctrl+d"),
-		PageUp:   b("pgup", "page up", "pgup"),
-		PageDown: b("pgdn", "page down", "pgdown"),
-		Top:      b("g", "top", "g"),
-		Bottom:   b("G", "bottom", "G"),
-		Search:   b("/", "search", "/"),
-		Next:     b("n", "next match", "n"),
-		Prev:     b("N", "previous match", "N"),
-		Select:   b("v", "start selection", "v"),
-		Yank:     b("y", "copy and leave", "y"),
-		Quit:     b("q/esc", "leave copy mode", "q", "esc"),
+		Up:       lk.Up,
+		Down:     lk.Down,
+		HalfUp:   common.Bind("ctrl+u", "half page up", "ctrl+u"),
+		HalfDown: common.Bind("ctrl+d", "half page down", "ctrl+d"),
+		PageUp:   common.Bind("pgup", "page up", "pgup"),
+		PageDown: common.Bind("pgdn", "page down", "pgdown"),
+		Top:      common.Bind("g", "top", "g"),
+		Bottom:   common.Bind("G", "bottom", "G"),
+		Search:   common.Bind("/", "search", "/"),
+		Next:     common.Bind("n", "next match", "n"),
+		Prev:     common.Bind("N", "previous match", "N"),
+		Select:   common.Bind("v", "start selection", "v"),
+		Yank:     common.Bind("y", "copy and leave", "y"),
+		Quit:     common.Bind("q/esc", "leave copy mode", "q", "esc"),
 	}
 }
 
