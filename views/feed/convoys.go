@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/gastown/gt/views/common"
@@ -82,20 +81,7 @@ func (m Convoys) Update(msg tea.Msg) (Convoys, tea.Cmd) {
 	}
 	k := m.keys
 	half := max((m.h-2)/2, 1)
-	switch {
-	case key.Matches(kp, k.Up):
-		m.top--
-	case key.Matches(kp, k.Down):
-		m.top++
-	case key.Matches(kp, k.HalfUp):
-		m.top -= half
-	case key.Matches(kp, k.HalfDown):
-		m.top += half
-	case key.Matches(kp, k.Top):
-		m.top = 0
-	case key.Matches(kp, k.Bottom):
-		m.top = m.rowCount()
-	}
+	m.top, _ = k.Move(kp, m.top, m.rowCount(), half)
 	m.clamp()
 	return m, nil
 }

@@ -146,19 +146,9 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	k := m.keys
 	n := len(m.attention) + len(m.ok)
 	half := max((m.h-2)/2, 1)
-	switch {
-	case key.Matches(kp, k.Up):
-		m.cursor--
-	case key.Matches(kp, k.Down):
-		m.cursor++
-	case key.Matches(kp, k.HalfUp):
-		m.cursor -= half
-	case key.Matches(kp, k.HalfDown):
-		m.cursor += half
-	case key.Matches(kp, k.Top):
-		m.cursor = 0
-	case key.Matches(kp, k.Bottom):
-		m.cursor = n - 1
+	switch pos, moved := k.Move(kp, m.cursor, n-1, half); {
+	case moved:
+		m.cursor = pos
 	case key.Matches(kp, k.Focus), key.Matches(kp, k.Nudge), key.Matches(kp, k.Restart):
 		return m, m.intent(kp)
 	}
