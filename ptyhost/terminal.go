@@ -395,6 +395,10 @@ type rowMemo struct {
 func (t *Terminal) RenderRows(dst []string, from, to, width int) []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.renderRowsLocked(dst, from, to, width)
+}
+
+func (t *Terminal) renderRowsLocked(dst []string, from, to, width int) []string {
 	from, to = max(from, 0), min(to, t.rows)
 	if width <= 0 || from >= to {
 		return dst
@@ -496,11 +500,7 @@ func (t *Terminal) View(offset int) []string {
 	for i := n - offset; i < n && len(out) < t.rows; i++ {
 		out = append(out, t.scrollbackLineLocked(i).ANSI(t.cols))
 	}
-	for y := 0; len(out) < t.rows && y < t.rows; y++ {
-		t.sgrBuf = t.scr.AppendRowANSI(t.sgrBuf[:0], y, t.cols)
-		out = append(out, string(t.sgrBuf))
-	}
-	return out
+	return t.renderRowsLocked(out, 0, t.rows-len(out), t.cols)
 }
 
 // Panics returns how many emulator panics were recovered (each reset the
