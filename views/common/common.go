@@ -53,19 +53,6 @@ func Cut(s string, w int) string {
 // Width is the display width of s in cells, ignoring SGR sequences.
 func Width(s string) int { return ansi.StringWidth(s) }
 
-// Blank returns h lines of w spaces.
-func Blank(w, h int) []string {
-	if h <= 0 {
-		return nil
-	}
-	line := strings.Repeat(" ", max(w, 0))
-	out := make([]string, h)
-	for i := range out {
-		out[i] = line
-	}
-	return out
-}
-
 // FitLines returns exactly h lines, each exactly w cells wide.
 func FitLines(lines []string, w, h int) []string {
 	if h <= 0 {
