@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
-
-	"github.com/charmbracelet/x/vt"
 )
 
 // Benchmarks for `make bench-pane`. Throughput is reported as MB/s of
@@ -37,30 +34,6 @@ func BenchmarkPaneFeedPlainLines(b *testing.B) { benchFeed(b, plainLinesStream(1
 func BenchmarkPaneFeedBuildLog(b *testing.B) { benchFeed(b, buildLogStream(1<<20, 1)) }
 
 func BenchmarkPaneFeedInkRedraw(b *testing.B) { benchFeed(b, inkRedrawStream(1<<20, 1)) }
-
-// BenchmarkPaneFeedRawVT is the reference: the bare x/vt emulator with its
-// own (full) 10,000-row scrollback, same stream as FeedPlainLines.
-func BenchmarkPaneFeedRawVT(b *testing.B) {
-	stream := plainLinesStream(1 << 20)
-	e := vt.NewEmulator(80, 24)
-	go func() {
-		buf := make([]byte, 1024)
-		for {
-			if _, err := e.Read(buf); err != nil {
-				return
-			}
-		}
-	}()
-	defer closeEmulator(e)
-	for e.ScrollbackLen() < vt.DefaultScrollbackSize {
-		_, _ = e.Write(stream)
-	}
-	b.SetBytes(int64(len(stream)))
-	b.ResetTimer()
-	for range b.N {
-		_, _ = e.Write(stream)
-	}
-}
 
 // BenchmarkPaneFilterOnly measures the OSC/UTF-8 filter alone.
 func BenchmarkPaneFilterOnly(b *testing.B) {
@@ -196,16 +169,4 @@ func BenchmarkPaneIdleMemory(b *testing.B) {
 
 		runtime.KeepAlive(terms)
 	}
-}
-
-// closeEmulator ends the emulator's reply pipe, which stops its pump.
-// Emulator.Close would do that too, but it sets a flag that the pump's
-// concurrent Read checks without synchronization (a data race in x/vt);
-// closing the pipe's write end is synchronized and has the same effect.
-func closeEmulator(e *vt.Emulator) {
-	if pw, ok := e.InputPipe().(*io.PipeWriter); ok {
-		_ = pw.CloseWithError(io.EOF)
-		return
-	}
-	_ = e.Close()
 }
