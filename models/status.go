@@ -54,6 +54,18 @@ func (s Status) Active() bool {
 // molecules (closed or tombstone).
 func (s Status) Done() bool { return s == StatusClosed || s == StatusTombstone }
 
+// ProgressGlyph is how a convoy lists a tracked bead (gt convoy show, the
+// Convoys panel): ✓ done, ▶ hooked or in progress, ○ anything else.
+func (s Status) ProgressGlyph() string {
+	switch {
+	case s.Done():
+		return "✓"
+	case s == StatusHooked || s == StatusInProgress:
+		return "▶"
+	}
+	return "○"
+}
+
 // ParseStatus validates CLI input. It accepts the known statuses (case and
 // the spelling "in-progress" are forgiven) and rejects everything else with
 // the spec's message.

@@ -59,15 +59,7 @@ type TrackedIssue struct {
 }
 
 // Glyph is ✓ closed, ▶ hooked or in progress, ○ anything else.
-func (ti TrackedIssue) Glyph() string {
-	switch ti.Status {
-	case models.StatusClosed, models.StatusTombstone:
-		return "✓"
-	case models.StatusHooked, models.StatusInProgress:
-		return "▶"
-	}
-	return "○"
-}
+func (ti TrackedIssue) Glyph() string { return ti.Status.ProgressGlyph() }
 
 // ConvoyView is a convoy with its tracked beads and progress.
 type ConvoyView struct {

@@ -20,16 +20,8 @@ type Tracked struct {
 	Assignee  string
 }
 
-// Glyph is ✓ closed, ▶ hooked or in progress, ○ otherwise (gt convoy show).
-func (t Tracked) Glyph() string {
-	switch t.Status {
-	case models.StatusClosed, models.StatusTombstone:
-		return "✓"
-	case models.StatusHooked, models.StatusInProgress:
-		return "▶"
-	}
-	return "○"
-}
+// Glyph is the bead's status as gt convoy show marks it.
+func (t Tracked) Glyph() string { return t.Status.ProgressGlyph() }
 
 // Convoy is one convoy as the panel shows it.
 type Convoy struct {
