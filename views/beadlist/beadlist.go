@@ -5,6 +5,7 @@ package beadlist
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -278,7 +279,7 @@ func (m Model) Lines() []string {
 		if m.selected[b.ID] {
 			sel = "*"
 		}
-		line := common.Fit(cur+sel+b.ID+" P"+itoa(b.Priority)+" "+padRight(string(b.IssueType), 5)+b.Title, iw)
+		line := common.Fit(cur+sel+b.ID+" P"+strconv.Itoa(b.Priority)+" "+padRight(string(b.IssueType), 5)+b.Title, iw)
 		if i == m.cursor && m.focused {
 			line = s.SelectionPaint.Render(line)
 		}
@@ -291,7 +292,7 @@ func (m Model) Lines() []string {
 	}
 	title := s.Title.Render("Beads") + " [" + m.view.String() + "]"
 	if n := len(m.selected); n > 0 {
-		title += " " + itoa(n) + " selected"
+		title += " " + strconv.Itoa(n) + " selected"
 	}
 	return common.Frame(title, body, m.w, m.h, border)
 }
@@ -304,14 +305,4 @@ func padRight(s string, w int) string {
 		return s + " "
 	}
 	return s + strings.Repeat(" ", w-len(s))
-}
-
-func itoa(n int) string {
-	if n < 0 {
-		return "-" + itoa(-n)
-	}
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }

@@ -4,6 +4,7 @@
 package convoys
 
 import (
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -229,7 +230,7 @@ func (m Model) convoyLine(c Convoy, w int) string {
 	} else if len(c.Tracked) > 0 {
 		mark = "▸"
 	}
-	count := " " + itoa(c.Completed) + "/" + itoa(c.Total)
+	count := " " + strconv.Itoa(c.Completed) + "/" + strconv.Itoa(c.Total)
 	barW := min(10, max(w/6, 3))
 	glyph := "🚚"
 	if c.Landed {
@@ -269,14 +270,4 @@ func scrollTop(cursor, n, h int) int {
 	}
 	top := cursor - h/2
 	return max(0, min(top, n-h))
-}
-
-func itoa(n int) string {
-	if n < 0 {
-		return "-" + itoa(-n)
-	}
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }

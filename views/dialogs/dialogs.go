@@ -5,6 +5,7 @@
 package dialogs
 
 import (
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -298,16 +299,6 @@ func (m *Model) scrollText(kp tea.KeyPressMsg) {
 	m.scroll = max(0, min(m.scroll, max(len(m.body)-max(m.h-5, 1), 0)))
 }
 
-func itoa(n int) string {
-	if n < 0 {
-		return "-" + itoa(-n)
-	}
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
-}
-
 // Lines renders the dialog box (not the screen around it); its width is
 // min(screen width, 72) and its height fits the content within the screen.
 func (m Model) Lines() []string {
@@ -338,7 +329,7 @@ func (m Model) Lines() []string {
 		avail := max(m.h-5, 1)
 		if len(body) > avail {
 			off := min(m.scroll, len(body)-avail)
-			more := " ↑↓ scroll · " + itoa(off+avail) + "/" + itoa(len(body))
+			more := " ↑↓ scroll · " + strconv.Itoa(off+avail) + "/" + strconv.Itoa(len(body))
 			body = append(body[off:off+avail:off+avail], s.MutedPaint.Render(more))
 		}
 	}

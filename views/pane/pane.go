@@ -7,6 +7,7 @@
 package pane
 
 import (
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -154,7 +155,7 @@ func (m Model) titleText(appTitle, runtime, hook bool) string {
 		}
 	} else if m.offset > 0 {
 		b.WriteString(" · ↑")
-		b.WriteString(itoa(m.offset))
+		b.WriteString(strconv.Itoa(m.offset))
 	}
 	return b.String()
 }
@@ -163,7 +164,7 @@ func (m Model) stateLabel() string {
 	st := m.info.State
 	s := st.Glyph() + " " + st.String()
 	if st == models.StateExited {
-		s += " (" + itoa(m.info.ExitCode) + ")"
+		s += " (" + strconv.Itoa(m.info.ExitCode) + ")"
 	}
 	if st == models.StateWaiting && m.info.Attention {
 		s += " — needs you"
@@ -384,25 +385,3 @@ func (c copyState) decorate(body []string, from, w int, cm common.Common) []stri
 }
 
 func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var buf [20]byte
-	i := len(buf)
-	for n > 0 {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		buf[i] = '-'
-	}
-	return string(buf[i:])
-}

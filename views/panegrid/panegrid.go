@@ -6,6 +6,7 @@ package panegrid
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gastown/gt/models"
@@ -30,7 +31,7 @@ type Tab struct {
 
 // Label is the tab's text, ` N <title> <glyph> `.
 func (t Tab) Label() string {
-	return " " + itoa(t.N) + " " + t.Title + " " + t.State.Glyph() + " "
+	return " " + strconv.Itoa(t.N) + " " + t.Title + " " + t.State.Glyph() + " "
 }
 
 // Model is the pane area.
@@ -150,13 +151,3 @@ func (m Model) welcome() []string {
 
 // View renders the area.
 func (m Model) View() string { return strings.Join(m.Lines(), "\n") }
-
-func itoa(n int) string {
-	if n < 0 {
-		return "-" + itoa(-n)
-	}
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
-}

@@ -4,6 +4,7 @@
 package statusbar
 
 import (
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -55,11 +56,11 @@ func (m Model) Data() Data { return m.data }
 func (d Data) LeftText() string {
 	parts := []string{d.Town, plural(d.Agents, "agent")}
 	for _, st := range []models.AgentState{models.StateWorking, models.StateWaiting} {
-		parts = append(parts, st.Glyph()+" "+itoa(d.Counts[st])+" "+st.String())
+		parts = append(parts, st.Glyph()+" "+strconv.Itoa(d.Counts[st])+" "+st.String())
 	}
-	parts = append(parts, "⚠ "+itoa(d.Problems)+" problems")
+	parts = append(parts, "⚠ "+strconv.Itoa(d.Problems)+" problems")
 	if d.Unread > 0 {
-		parts = append(parts, "✉ "+itoa(d.Unread))
+		parts = append(parts, "✉ "+strconv.Itoa(d.Unread))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -112,15 +113,5 @@ func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
-	return itoa(n) + " " + word + "s"
-}
-
-func itoa(n int) string {
-	if n < 0 {
-		return "-" + itoa(-n)
-	}
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
+	return strconv.Itoa(n) + " " + word + "s"
 }
